@@ -1,0 +1,7 @@
+"""``python -m clinic_app`` runs the same command as the ``clinic-app`` script."""
+
+import sys
+
+from clinic_app.cli import main
+
+sys.exit(main())

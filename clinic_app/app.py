@@ -1,0 +1,133 @@
+"""The one place where settings, database, services and the main window meet.
+
+Nothing is built at import time: ``run`` builds everything in order, so tests can
+build the same parts themselves and the CLI's non-GUI commands never load Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib.resources import files
+from logging.handlers import RotatingFileHandler
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+from sqlalchemy.exc import OperationalError
+
+from clinic_app.clinic_db import ClinicDatabase, open_clinic_database
+from clinic_app.services import users
+from clinic_app.services.actor import Actor
+from clinic_app.services.demo_clinic import create_demo_clinic
+from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.settings import Settings
+from clinic_app.ui.crash_reporting import install_crash_dialog
+from clinic_app.ui.first_run import FirstRunDialog
+from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.task_runner import TaskRunner
+from clinic_app.ui.user_picker import UserPickerDialog
+
+log = logging.getLogger("clinic_app")
+
+
+def run(settings: Settings) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("B12 injection clinic")
+    app.setOrganizationName("clinic-app")
+    app.setStyleSheet(stylesheet())
+    _configure_logging(settings)
+    install_crash_dialog()
+    try:
+        database = open_clinic_database(settings)
+    except OperationalError as error:
+        QMessageBox.critical(
+            None,
+            "Cannot open the clinic database",
+            f"{settings.effective_database_url}\n\n{error.orig}\n\n"
+            "Check the database address (--database or CLINIC_APP_DATABASE_URL) and "
+            "that the server is running.",
+        )
+        return 1
+    if database.backup_made is not None:
+        log.info("database upgraded; backup at %s", database.backup_made)
+
+    library = load_protocol_library(settings.protocols_dir)
+    if library.problems:
+        QMessageBox.warning(
+            None,
+            "Some protocol templates were not loaded",
+            "\n\n".join(str(problem) for problem in library.problems),
+        )
+    if users.count_users(database.uow) == 0 and not _first_run(database, settings):
+        return 0
+    actor = _choose_actor(database)
+    if actor is None:
+        return 0
+    window = MainWindow(
+        database.uow,
+        actor,
+        database_description=database.description,
+        regimens=[(p.id, p.title) for p in library.all()],
+    )
+    window.show()
+    return app.exec()
+
+
+def stylesheet() -> str:
+    return (files("clinic_app.resources") / "style.qss").read_text(encoding="utf-8")
+
+
+def _first_run(database: ClinicDatabase, settings: Settings) -> bool:
+    dialog = FirstRunDialog(settings.demo_patients, database.description)
+    if dialog.exec() != FirstRunDialog.DialogCode.Accepted:
+        return False
+    if not dialog.wants_demo:
+        name, role = dialog.first_user()
+        users.create_user(database.uow, name, role)
+        return True
+    progress = QProgressDialog("Creating the demo clinic…", "", 0, 0)
+    progress.setCancelButton(None)
+    progress.setWindowModality(Qt.WindowModality.ApplicationModal)
+    progress.setMinimumDuration(0)
+    runner = TaskRunner()
+    outcome: list[bool] = []
+
+    def done(_summary: object) -> None:
+        outcome.append(True)
+        progress.close()
+
+    def failed(error: BaseException, _trace: str) -> None:
+        outcome.append(False)
+        progress.close()
+        QMessageBox.critical(None, "Demo clinic not created", str(error))
+
+    runner.run(
+        lambda: create_demo_clinic(database.uow, patients=settings.demo_patients),
+        done,
+        failed,
+    )
+    progress.exec()
+    runner.wait_for_idle()
+    return bool(outcome and outcome[0])
+
+
+def _choose_actor(database: ClinicDatabase) -> Actor | None:
+    people = users.list_active_users(database.uow)
+    if len(people) == 1:
+        return people[0].as_actor()
+    picker = UserPickerDialog(people)
+    if picker.exec() != UserPickerDialog.DialogCode.Accepted:
+        return None
+    chosen = picker.chosen()
+    return chosen.as_actor() if chosen else None
+
+
+def _configure_logging(settings: Settings) -> None:
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(logs / "clinic-app.log", maxBytes=2_000_000, backupCount=5)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)

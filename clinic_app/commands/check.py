@@ -1,0 +1,47 @@
+"""``clinic-app check``: is this database healthy and current? For support calls and scripts."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "check", help="report the database, its schema revision, row counts and template problems"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select, text
+
+    from clinic_app.clinic_db import open_clinic_database
+    from clinic_app.persistence.base import Base
+    from clinic_app.persistence.engine import is_sqlite
+    from clinic_app.persistence.migrate import current_revision, head_revision
+    from clinic_app.services.protocol_library import load_protocol_library
+    from clinic_app.settings import load_settings
+
+    settings = load_settings(database_url=args.database)
+    database = open_clinic_database(settings)
+    ok = True
+    print(f"database:  {database.description}")
+    revision = current_revision(database.engine)
+    print(f"schema:    {revision} (head {head_revision()})")
+    ok &= revision == head_revision()
+    with database.engine.connect() as connection:
+        if is_sqlite(database.url):
+            result = connection.execute(text("PRAGMA quick_check")).scalar()
+            print(f"integrity: {result}")
+            ok &= result == "ok"
+        for name in ("patients", "courses", "appointments", "administrations", "lots", "users"):
+            table = Base.metadata.tables[name]
+            count = connection.execute(select(func.count()).select_from(table)).scalar()
+            print(f"{name + ':':<17}{count:,}")
+    library = load_protocol_library(settings.protocols_dir)
+    print(f"protocols: {len(library.all())} loaded")
+    for problem in library.problems:
+        print(f"  problem: {problem}")
+        ok = False
+    return 0 if ok else 1

@@ -1,0 +1,18 @@
+"""``clinic-app`` / ``clinic-app gui``: open the app (the default command)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("gui", help="open the app (the default)")
+    parser.set_defaults(handler=run_gui)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    from clinic_app.app import run
+    from clinic_app.settings import load_settings
+
+    return run(load_settings(database_url=args.database))

@@ -1,0 +1,207 @@
+"""The window a clinic keeps open all day: the roster on the left, the patient on the right."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QToolBar,
+)
+
+from clinic_app import __version__
+from clinic_app.domain.patient_details import PatientDetails
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services import patients, roster
+from clinic_app.services.actor import Actor
+from clinic_app.services.errors import UserError
+from clinic_app.services.patients import PatientRecord
+from clinic_app.ui.patient_form import PatientForm
+from clinic_app.ui.roster_model import RosterModel
+from clinic_app.ui.roster_panel import RosterPanel
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        *,
+        database_description: str,
+        regimens: Sequence[tuple[str, str]] = (),
+        today: Callable[[], dt.date] = dt.date.today,
+    ) -> None:
+        super().__init__()
+        self._uow = uow
+        self._actor = actor
+        self.setWindowTitle("B12 injection clinic")
+        self.resize(1280, 800)
+
+        self.roster_model = RosterModel(
+            lambda query, after, limit: roster.search_roster(uow, query, after=after, limit=limit),
+            regimen_titles=dict(regimens),
+        )
+        self.roster = RosterPanel(
+            self.roster_model, lambda query: roster.count_roster(uow, query), regimens
+        )
+        self.patient_form = PatientForm(self._save_patient, today=today)
+        self.patient_tabs = QTabWidget()
+        self.patient_tabs.setObjectName("patientTabs")
+        self.patient_tabs.addTab(self.patient_form, "Details")
+
+        self.empty_page = QLabel(
+            "Select a patient on the left, or press Ctrl+N to add one.\n\n"
+            "Search by name (\u201csmith jo\u201d), NHS number or date of birth."
+        )
+        self.empty_page.setObjectName("emptyPage")
+        self.empty_page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.empty_page)
+        self.pages.addWidget(self.patient_tabs)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.roster)
+        splitter.addWidget(self.pages)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 6)
+        splitter.setSizes([560, 720])
+        self.setCentralWidget(splitter)
+
+        self._build_actions()
+        self.user_label = QLabel(f"Working as {actor.display_name} ({actor.role.label})")
+        self.database_label = QLabel(f"Database: {database_description}")
+        self.statusBar().addWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.database_label)
+
+        self.roster.patient_selected.connect(self.show_patient)
+        self.patient_form.saved.connect(self._patient_saved)
+        self.roster.refresh()
+        self.roster.search.setFocus()
+
+    # -- actions -----------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.new_patient_action = QAction("&New patient", self)
+        self.new_patient_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_patient_action.triggered.connect(self.new_patient)
+        self.refresh_action = QAction("&Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.triggered.connect(self.roster.refresh)
+        self.find_action = QAction("&Find patient", self)
+        self.find_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.find_action.triggered.connect(self._focus_search)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        about_action = QAction("&About", self)
+        about_action.triggered.connect(self._about)
+
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.new_patient_action)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.find_action)
+        view_menu.addAction(self.refresh_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(about_action)
+
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("mainToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addAction(self.new_patient_action)
+        toolbar.addAction(self.find_action)
+        toolbar.addAction(self.refresh_action)
+        self.addToolBar(toolbar)
+
+    def new_patient(self) -> None:
+        if not self._may_leave_current():
+            return
+        self.roster.table.clearSelection()
+        self.patient_form.load(None)
+        self.pages.setCurrentWidget(self.patient_tabs)
+        self.patient_form.inputs["nhs_number"].setFocus()
+
+    def show_patient(self, patient_id: int) -> None:
+        current = self.patient_form.record
+        if current is not None and current.id == patient_id:
+            return
+        if not self._may_leave_current():
+            if current is not None:
+                self.roster.select_patient(current.id)
+            return
+        try:
+            record = patients.get_patient(self._uow, patient_id)
+        except UserError as error:
+            QMessageBox.warning(self, "Patient not found", str(error))
+            self.roster.refresh()
+            return
+        self.patient_form.load(record)
+        self.pages.setCurrentWidget(self.patient_tabs)
+
+    # -- internals ----------------------------------------------------------------
+    def _save_patient(
+        self, patient_id: int | None, details: PatientDetails, version: int | None
+    ) -> PatientRecord:
+        if patient_id is None:
+            return patients.create_patient(self._uow, self._actor, details)
+        assert version is not None
+        return patients.update_patient(
+            self._uow, self._actor, patient_id, details, expected_version=version
+        )
+
+    def _patient_saved(self, record: PatientRecord) -> None:
+        self.statusBar().showMessage(
+            f"Saved {record.details.given_name} {record.details.family_name}.", 5000
+        )
+        self.roster.refresh()
+        self.roster.select_patient(record.id)
+
+    def _may_leave_current(self) -> bool:
+        """Ask before unsaved edits are lost; True when it is fine to move on."""
+        if self.pages.currentWidget() is not self.patient_tabs or not self.patient_form.is_dirty():
+            return True
+        if self.patient_form.record is None and not any(
+            edit.text().strip() for edit in self.patient_form.inputs.values()
+        ):
+            return True
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            "You have unsaved changes to this patient. Save them?",
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.patient_form.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def _focus_search(self) -> None:
+        self.roster.search.setFocus()
+        self.roster.search.selectAll()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About",
+            f"B12 injection clinic {__version__}\n\n"
+            "Roster, regimens, booking and injection records for a GP practice's "
+            "vitamin B12 clinic. The app does not prescribe: a prescriber chooses the "
+            "regimen, the app plans, books, records and prints.",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._may_leave_current():
+            event.accept()
+        else:
+            event.ignore()

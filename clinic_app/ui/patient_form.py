@@ -1,0 +1,389 @@
+"""A patient's demographics and clinical flags, edited with validation beside each field.
+
+The same domain rules the service enforces run as the user types; Save stays
+disabled until the form is valid, and a message names the field and the problem
+right under it, so nothing invalid is ever half-saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from enum import StrEnum
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.domain import patient_details
+from clinic_app.domain.codes import ContactPreference, PatientStatus, Sex
+from clinic_app.domain.date_text import format_date, parse_date
+from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.nhs_number import format_for_display
+from clinic_app.domain.patient_details import WEEKDAY_CODES, PatientDetails
+from clinic_app.services.errors import Conflict, UserError
+from clinic_app.services.patients import PatientRecord
+
+#: Saves details: (patient id or None for a new patient, details, expected version).
+SavePatient = Callable[[int | None, PatientDetails, int | None], PatientRecord]
+
+_TEXT_FIELDS = (
+    "nhs_number",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "phone",
+    "email",
+    "anticoagulant_name",
+)
+_FLAGS = (
+    ("neuro_involvement", "Neurological involvement"),
+    ("renal_impairment", "Renal impairment"),
+    ("anticoagulant", "Takes an anticoagulant"),
+    ("on_folic_acid", "On folic acid"),
+    ("bariatric_surgery", "Bariatric surgery"),
+    ("ileal_resection", "Ileal resection (> 20 cm)"),
+)
+
+#: Changing one field can make another wrong (ticking "anticoagulant" needs the drug
+#: named), so its problem is shown at once rather than only after Save.
+_ALSO_CHECKS = {
+    "anticoagulant": ("anticoagulant_name",),
+    "contact_preference": ("phone", "email"),
+}
+
+
+class PatientForm(QWidget):
+    saved = Signal(object)  # PatientRecord
+
+    def __init__(
+        self,
+        save: SavePatient,
+        today: Callable[[], dt.date] = dt.date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._save = save
+        self._today = today
+        self._record: PatientRecord | None = None
+        self._loaded: PatientDetails | None = None
+        self._touched: set[str] = set()
+        self._server_errors: dict[str, str] = {}
+        self._loading = False
+
+        self.heading = QLabel("New patient")
+        self.heading.setObjectName("patientHeading")
+        self.subheading = QLabel("")
+        self.subheading.setObjectName("patientSubheading")
+
+        self.inputs: dict[str, QLineEdit] = {}
+        self.errors: dict[str, QLabel] = {}
+        for name in _TEXT_FIELDS:
+            edit = QLineEdit()
+            edit.setObjectName(name)
+            edit.textEdited.connect(lambda _text, field=name: self._edited(field))
+            self.inputs[name] = edit
+        self.inputs["date_of_birth"].setPlaceholderText("DD/MM/YYYY")
+        self.inputs["nhs_number"].setPlaceholderText("10 digits, e.g. 943 476 5919")
+        self.inputs["nhs_number"].setMaxLength(14)
+        self.inputs["postcode"].setMaxLength(10)
+        self.inputs["anticoagulant_name"].setPlaceholderText("e.g. warfarin, apixaban")
+
+        self.sex = self._combo("sex", [(s.label, s) for s in Sex])
+        self.status = self._combo("status", [(s.label, s) for s in PatientStatus])
+        self.contact_preference = self._combo(
+            "contact_preference", [(c.label, c) for c in ContactPreference]
+        )
+        self.preferred_time = self._combo(
+            "preferred_time", [("Any time", ""), ("Mornings", "am"), ("Afternoons", "pm")]
+        )
+        self.day_boxes: dict[str, QCheckBox] = {}
+        for code in WEEKDAY_CODES:
+            box = QCheckBox(code.capitalize())
+            box.toggled.connect(lambda _on: self._edited("preferred_days"))
+            self.day_boxes[code] = box
+        self.flags: dict[str, QCheckBox] = {}
+        for name, label in _FLAGS:
+            box = QCheckBox(label)
+            box.setObjectName(name)
+            box.toggled.connect(lambda _on, field=name: self._edited(field))
+            self.flags[name] = box
+        self.notes = QPlainTextEdit()
+        self.notes.setObjectName("notes")
+        self.notes.setFixedHeight(70)
+        self.notes.textChanged.connect(lambda: self._edited("notes"))
+
+        self.problem_summary = QLabel("")
+        self.problem_summary.setObjectName("problemSummary")
+        self.save_button = QPushButton("Save")
+        self.save_button.setObjectName("saveButton")
+        self.save_button.setDefault(True)
+        self.save_button.setShortcut("Ctrl+S")
+        self.save_button.setToolTip("Save changes (Ctrl+S)")
+        self.revert_button = QPushButton("Revert")
+        self.revert_button.setObjectName("revertButton")
+        self.save_button.clicked.connect(self.save)
+        self.revert_button.clicked.connect(self._revert)
+
+        self._build_layout()
+        self.load(None)
+
+    # -- public -------------------------------------------------------------------
+    @property
+    def record(self) -> PatientRecord | None:
+        return self._record
+
+    def is_dirty(self) -> bool:
+        return self._loaded is None or self._details() != self._loaded
+
+    def load(self, record: PatientRecord | None) -> None:
+        """Show a patient (or an empty form for a new one), discarding unsaved edits."""
+        self._record = record
+        self._touched.clear()
+        self._server_errors.clear()
+        details = record.details if record else None
+        self._loading = True
+        try:
+            self._fill(details)
+        finally:
+            self._loading = False
+        self._loaded = details
+        if record is None:
+            self.heading.setText("New patient")
+            self.subheading.setText("Fill in the details, then Save.")
+        else:
+            d = record.details
+            self.heading.setText(f"{d.family_name.upper()}, {d.given_name}")
+            when = record.updated_at.astimezone().strftime("%d/%m/%Y %H:%M")
+            by = f" by {record.updated_by}" if record.updated_by else ""
+            self.subheading.setText(
+                f"NHS {format_for_display(d.nhs_number)} · born {format_date(d.date_of_birth)}"
+                f" · last changed {when}{by}"
+            )
+        self._refresh_state()
+
+    def current_errors(self) -> dict[str, str]:
+        """Every problem with the form as it stands (shown or not yet)."""
+        errors = dict(self._server_errors)
+        dob_text = self.inputs["date_of_birth"].text().strip()
+        details = self._details()
+        errors.update(patient_details.validate(details, self._today()))
+        if dob_text and details.date_of_birth is None:
+            errors["date_of_birth"] = "is not a date: use DD/MM/YYYY"
+        return errors
+
+    def save(self) -> bool:
+        self._touched.update(self.errors)
+        errors = self.current_errors()
+        if errors:
+            self._refresh_state()
+            return False
+        record = self._record
+        try:
+            saved = self._save(
+                record.id if record else None, self._details(), record.version if record else None
+            )
+        except ValidationFailed as failure:
+            self._server_errors = dict(failure.errors)
+            self._refresh_state()
+            return False
+        except Conflict as conflict:
+            QMessageBox.warning(self, "Changed elsewhere", str(conflict))
+            return False
+        except UserError as error:
+            QMessageBox.warning(self, "Could not save", str(error))
+            return False
+        self.load(saved)
+        self.saved.emit(saved)
+        return True
+
+    # -- internals ----------------------------------------------------------------
+    def _combo(self, name: str, items: list[tuple[str, object]]) -> QComboBox:
+        combo = QComboBox()
+        combo.setObjectName(name)
+        for label, value in items:
+            combo.addItem(label, value)
+        combo.currentIndexChanged.connect(lambda _i, field=name: self._edited(field))
+        return combo
+
+    def _row(self, name: str, widget: QWidget) -> QWidget:
+        error = QLabel("")
+        error.setObjectName(f"error_{name}")
+        error.setProperty("role", "fieldError")
+        error.setWordWrap(True)
+        error.hide()
+        self.errors[name] = error
+        box = QWidget()
+        column = QVBoxLayout(box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        column.addWidget(error)
+        return box
+
+    def _build_layout(self) -> None:
+        identity = QGroupBox("Identity")
+        form = QFormLayout(identity)
+        form.addRow("NHS number", self._row("nhs_number", self.inputs["nhs_number"]))
+        form.addRow("Given name", self._row("given_name", self.inputs["given_name"]))
+        form.addRow("Family name", self._row("family_name", self.inputs["family_name"]))
+        form.addRow("Date of birth", self._row("date_of_birth", self.inputs["date_of_birth"]))
+        form.addRow("Sex", self.sex)
+        form.addRow("Status", self.status)
+
+        contact = QGroupBox("Contact")
+        cform = QFormLayout(contact)
+        cform.addRow("Address", self.inputs["address_line1"])
+        cform.addRow("", self.inputs["address_line2"])
+        cform.addRow("Town", self.inputs["town"])
+        cform.addRow("Postcode", self._row("postcode", self.inputs["postcode"]))
+        cform.addRow("Phone", self._row("phone", self.inputs["phone"]))
+        cform.addRow("Email", self._row("email", self.inputs["email"]))
+        cform.addRow("Contact by", self._row("contact_preference", self.contact_preference))
+        days = QWidget()
+        day_row = QHBoxLayout(days)
+        day_row.setContentsMargins(0, 0, 0, 0)
+        for box in self.day_boxes.values():
+            day_row.addWidget(box)
+        day_row.addStretch(1)
+        cform.addRow("Can attend", self._row("preferred_days", days))
+        cform.addRow("Time of day", self._row("preferred_time", self.preferred_time))
+
+        clinical = QGroupBox("Clinical flags")
+        grid = QGridLayout(clinical)
+        for number, box in enumerate(self.flags.values()):
+            grid.addWidget(box, number // 2, number % 2)
+        grid.addWidget(QLabel("Anticoagulant"), 3, 0)
+        grid.addWidget(self._row("anticoagulant_name", self.inputs["anticoagulant_name"]), 3, 1)
+        grid.addWidget(QLabel("Notes"), 4, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.notes, 4, 1)
+
+        body = QWidget()
+        columns = QGridLayout(body)
+        columns.addWidget(identity, 0, 0)
+        columns.addWidget(contact, 0, 1, 2, 1)
+        columns.addWidget(clinical, 1, 0)
+        columns.setRowStretch(2, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.problem_summary, 1)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.subheading)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+
+    def _fill(self, details: PatientDetails | None) -> None:
+        for name, edit in self.inputs.items():
+            value = getattr(details, name) if details else ""
+            if name == "date_of_birth":
+                value = format_date(value) if details else ""
+            elif name == "nhs_number" and value:
+                value = format_for_display(value)
+            edit.setText(str(value))
+        _select(self.sex, details.sex if details else Sex.UNKNOWN)
+        _select(self.status, details.status if details else PatientStatus.ACTIVE)
+        _select(
+            self.contact_preference,
+            details.contact_preference if details else ContactPreference.PHONE,
+        )
+        _select(self.preferred_time, details.preferred_time if details else "")
+        chosen = set((details.preferred_days if details else "").split(","))
+        for code, box in self.day_boxes.items():
+            box.setChecked(code in chosen)
+        for name, box in self.flags.items():
+            box.setChecked(bool(getattr(details, name)) if details else False)
+        self.notes.setPlainText(details.notes if details else "")
+
+    def _details(self) -> PatientDetails:
+        text = {name: edit.text() for name, edit in self.inputs.items()}
+        return PatientDetails(
+            nhs_number=text["nhs_number"],
+            given_name=text["given_name"],
+            family_name=text["family_name"],
+            date_of_birth=parse_date(text["date_of_birth"]),
+            sex=Sex(self.sex.currentData()),
+            address_line1=text["address_line1"].strip(),
+            address_line2=text["address_line2"].strip(),
+            town=text["town"].strip(),
+            postcode=text["postcode"],
+            phone=text["phone"],
+            email=text["email"],
+            contact_preference=ContactPreference(self.contact_preference.currentData()),
+            preferred_days=",".join(c for c, box in self.day_boxes.items() if box.isChecked()),
+            preferred_time=str(self.preferred_time.currentData()),
+            anticoagulant_name=text["anticoagulant_name"].strip(),
+            status=PatientStatus(self.status.currentData()),
+            notes=self.notes.toPlainText(),
+            **{name: box.isChecked() for name, box in self.flags.items()},
+        ).normalised()
+
+    def _edited(self, field: str) -> None:
+        if self._loading:
+            return
+        self._touched.add(field)
+        self._touched.update(_ALSO_CHECKS.get(field, ()))
+        self._server_errors.pop(field, None)
+        self._refresh_state()
+
+    def _revert(self) -> None:
+        self.load(self._record)
+
+    def _refresh_state(self) -> None:
+        errors = self.current_errors()
+        for name, label in self.errors.items():
+            message = errors.get(name) if name in self._touched or name in self._server_errors else None
+            if message:
+                field_label = patient_details.FIELD_LABELS.get(name, name)
+                label.setText(f"{field_label} {message}")
+                label.show()
+            else:
+                label.hide()
+        dirty = self.is_dirty()
+        self.save_button.setEnabled(dirty and not errors)
+        self.revert_button.setEnabled(dirty and self._record is not None)
+        shown = [n for n in errors if n in self._touched]
+        if shown:
+            plural = "problem" if len(shown) == 1 else "problems"
+            self.problem_summary.setText(f"Fix the {len(shown)} {plural} marked in red to save.")
+        elif dirty and errors:
+            self.problem_summary.setText("Fill in the required details to save.")
+        elif dirty:
+            self.problem_summary.setText("Unsaved changes.")
+        else:
+            self.problem_summary.setText("")
+
+
+def _select(combo: QComboBox, value: object) -> None:
+    value = value.value if isinstance(value, StrEnum) else value
+    for index in range(combo.count()):
+        data = combo.itemData(index)
+        data = data.value if isinstance(data, StrEnum) else data
+        if data == value:
+            combo.setCurrentIndex(index)
+            return

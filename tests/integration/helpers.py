@@ -1,0 +1,37 @@
+"""Small builders the integration tests share: a user to act as, and patients."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from clinic_app.domain.codes import Role
+from clinic_app.domain.nhs_number import check_digit
+from clinic_app.domain.patient_details import PatientDetails
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services import users
+from clinic_app.services.actor import Actor
+
+
+def make_actor(uow: UnitOfWork, name: str = "Amira Patel", role: Role = Role.NURSE) -> Actor:
+    return users.create_user(uow, name, role).as_actor()
+
+
+def valid_nhs_number(seed: int) -> str:
+    stem = 999_000_000 + seed
+    while True:
+        digit = check_digit(f"{stem:09d}")
+        if digit is not None:
+            return f"{stem:09d}{digit}"
+        stem += 1
+
+
+def details(seed: int = 1, **changes: object) -> PatientDetails:
+    base = PatientDetails(
+        nhs_number=valid_nhs_number(seed * 7),
+        given_name="Margaret",
+        family_name="Smith",
+        date_of_birth=dt.date(1950, 4, 3),
+        phone="07700 900123",
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,45 @@
+"""Fixtures for the widget tests: a real SQLite clinic with a few patients."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from clinic_app.persistence.engine import create_engine
+from clinic_app.persistence.migrate import upgrade_database
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services import patients
+from clinic_app.services.actor import Actor
+from tests.integration.helpers import details, make_actor
+
+TODAY = dt.date(2026, 11, 21)
+
+
+@pytest.fixture
+def clinic(sqlite_url: str) -> Iterator[UnitOfWork]:
+    engine = create_engine(sqlite_url)
+    upgrade_database(engine, backup=False)
+    yield UnitOfWork(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def actor(clinic: UnitOfWork) -> Actor:
+    return make_actor(clinic)
+
+
+@pytest.fixture
+def roster_of_five(clinic: UnitOfWork, actor: Actor) -> list[int]:
+    people = [
+        ("Margaret", "Smith"),
+        ("John", "Smithson"),
+        ("Joan", "Smith"),
+        ("Sean", "O'Brien"),
+        ("Zoë", "Adams"),
+    ]
+    return [
+        patients.create_patient(clinic, actor, details(n + 1, given_name=g, family_name=f)).id
+        for n, (g, f) in enumerate(people)
+    ]

@@ -1,0 +1,118 @@
+"""Editing a patient: problems named beside their fields, nothing saved until valid."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services import patients
+from clinic_app.services.actor import Actor
+from clinic_app.ui.patient_form import PatientForm
+from tests.integration.helpers import valid_nhs_number
+from tests.ui.conftest import TODAY
+
+
+def _form(qtbot: QtBot, clinic: UnitOfWork, actor: Actor) -> PatientForm:
+    def save(patient_id, details, version):  # type: ignore[no-untyped-def]
+        if patient_id is None:
+            return patients.create_patient(clinic, actor, details, today=TODAY)
+        return patients.update_patient(
+            clinic, actor, patient_id, details, expected_version=version, today=TODAY
+        )
+
+    form = PatientForm(save, today=lambda: TODAY)
+    qtbot.addWidget(form)
+    form.show()
+    return form
+
+
+def _type(qtbot: QtBot, form: PatientForm, field: str, text: str) -> None:
+    edit = form.inputs[field]
+    edit.selectAll()
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+
+
+def test_bad_input_is_named_next_to_its_field_and_save_stays_off(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor
+) -> None:
+    form = _form(qtbot, clinic, actor)
+    _type(qtbot, form, "nhs_number", "943 476 5918")
+    _type(qtbot, form, "given_name", "Margaret")
+    _type(qtbot, form, "family_name", "x")
+    _type(qtbot, form, "family_name", "")
+    _type(qtbot, form, "date_of_birth", "01/01/2030")
+    assert form.errors["nhs_number"].isVisible()
+    assert "NHS number is not a valid NHS number" in form.errors["nhs_number"].text()
+    assert form.errors["family_name"].text() == "Family name is required"
+    assert form.errors["date_of_birth"].text() == "Date of birth cannot be in the future"
+    assert not form.errors["given_name"].isVisible()
+    assert not form.save_button.isEnabled()
+    assert "Fix the 3 problems" in form.problem_summary.text()
+    assert form.save() is False
+    assert patients.get_patient.__name__  # the service exists; nothing was written:
+    from sqlalchemy import func, select
+
+    from clinic_app.persistence.models import Patient
+
+    with clinic.read() as session:
+        assert session.scalar(select(func.count()).select_from(Patient)) == 0
+
+
+def test_a_date_that_is_not_a_date_says_how_to_write_it(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor
+) -> None:
+    form = _form(qtbot, clinic, actor)
+    _type(qtbot, form, "date_of_birth", "31/02/1950")
+    assert form.errors["date_of_birth"].text() == "Date of birth is not a date: use DD/MM/YYYY"
+
+
+def test_fixing_the_form_enables_save_and_saves_once(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor
+) -> None:
+    form = _form(qtbot, clinic, actor)
+    _type(qtbot, form, "nhs_number", valid_nhs_number(3))
+    _type(qtbot, form, "given_name", "Margaret")
+    _type(qtbot, form, "family_name", "Smith")
+    _type(qtbot, form, "date_of_birth", "03/04/1950")
+    _type(qtbot, form, "phone", "07700 900123")
+    assert form.save_button.isEnabled()
+    with qtbot.waitSignal(form.saved) as saved:
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    record = saved.args[0]
+    assert patients.get_patient(clinic, record.id).details.family_name == "Smith"
+    assert form.heading.text() == "SMITH, Margaret"
+    assert not form.save_button.isEnabled()  # nothing left unsaved
+
+
+def test_a_duplicate_nhs_number_from_the_service_shows_beside_the_field(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    existing = patients.get_patient(clinic, roster_of_five[0]).details
+    form = _form(qtbot, clinic, actor)
+    _type(qtbot, form, "nhs_number", existing.nhs_number)
+    _type(qtbot, form, "given_name", "Someone")
+    _type(qtbot, form, "family_name", "Else")
+    _type(qtbot, form, "date_of_birth", "01/01/1960")
+    _type(qtbot, form, "phone", "07700 900321")
+    assert form.save() is False
+    assert "already belongs to Margaret Smith" in form.errors["nhs_number"].text()
+    assert form.errors["nhs_number"].isVisible()
+
+
+def test_flags_and_preferences_round_trip(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    form = _form(qtbot, clinic, actor)
+    form.load(patients.get_patient(clinic, roster_of_five[0]))
+    form.flags["anticoagulant"].setChecked(True)
+    assert not form.save_button.isEnabled()  # the drug must be named
+    assert form.errors["anticoagulant_name"].isVisible()
+    _type(qtbot, form, "anticoagulant_name", "warfarin")
+    form.day_boxes["tue"].setChecked(True)
+    form.day_boxes["thu"].setChecked(True)
+    assert form.save()
+    saved = patients.get_patient(clinic, roster_of_five[0]).details
+    assert saved.anticoagulant and saved.anticoagulant_name == "warfarin"
+    assert saved.preferred_days == "tue,thu"
