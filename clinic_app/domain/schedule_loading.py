@@ -1,0 +1,202 @@
+"""Plan the loading doses still owed, and the reviews of an open-ended loading phase.
+
+Every loading kind is a list of steps (see ``LoadingPattern``), so one rule covers
+them all: each dose is planned on the first open day that keeps the step's spacing
+(at least ``every_days`` after the previous dose and, for "N times a week", never
+more than N in any 7 consecutive days). Because the spacing rules only ever push a
+dose later, a loading dose never moves earlier; a missed dose is re-planned from the
+re-planning day with the full count kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clinic_app.domain.clinic_calendar import ClinicCalendar
+from clinic_app.domain.protocol import LoadingStep, Protocol
+from clinic_app.domain.schedule_dates import add_interval, place_nearest
+from clinic_app.domain.schedule_types import PlannedDose, new_row
+
+#: How far ahead review appointments are listed while loading is open-ended.
+REVIEW_LOOKAHEAD_DAYS = 56
+
+
+@dataclass(frozen=True, slots=True)
+class LoadingOutcome:
+    doses: list[PlannedDose]
+    reviews: list[PlannedDose]
+    #: Loading is open-ended and no clinician has ended it: no maintenance yet.
+    awaiting_review: bool
+    #: The last loading dose, given or planned (None if there is none).
+    last_day: int | None
+
+
+class _Planner:
+    """The loading doses so far (given, then planned), and how to add the next."""
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        given: list[int],
+        replan: int,
+        calendar: ClinicCalendar,
+        until: int | None,
+    ) -> None:
+        self.protocol = protocol
+        self.until = until
+        self.history = list(given)
+        self.replan = replan
+        self.calendar = calendar
+        self.late = protocol.windows.loading.late_days
+        self.rows: list[PlannedDose] = []
+        self.number = len(given) + 1
+
+    def ideal_next(self, step: LoadingStep, step_first: int) -> int:
+        """The first day the spacing rules allow: never before the re-planning day."""
+        history = self.history
+        ideal = max(history[-1] + step.every_days, self.replan) if history else self.replan
+        if step.per_week is not None and len(history) - step_first >= step.per_week:
+            ideal = max(ideal, history[-step.per_week] + 7)
+        return ideal
+
+    def fits(self, ideal: int) -> bool:
+        """False once a dose would fall after the day loading was recorded as ending."""
+        return self.until is None or self.calendar.next_open_ordinal(ideal) <= self.until
+
+    def add(self, step: LoadingStep, ideal: int) -> None:
+        day = self.calendar.next_open_ordinal(ideal)
+        latest = ideal + self.late
+        dose = step.dose or self.protocol.dose
+        self.rows.append(
+            new_row(
+                self.number,
+                "loading",
+                day=day,
+                earliest=ideal,
+                latest=latest,
+                moved=day > latest,
+                dose=dose,
+            )
+        )
+        self.number += 1
+        self.history.append(day)
+
+
+def plan_loading(
+    protocol: Protocol,
+    start: int,
+    given: list[int],
+    replan: int,
+    calendar: ClinicCalendar,
+    until: int | None = None,
+) -> LoadingOutcome:
+    """Plan the loading doses after the ``given`` ones (all of which were loading doses).
+
+    ``until`` is the last day a loading dose may fall on, when a clinician has recorded
+    (ahead of time) the day loading ends; the plan then holds no reviews.
+    """
+    steps = protocol.loading.steps
+    planner = _Planner(protocol, given, replan, calendar, until)
+    step_index, into_step = _position(protocol, len(given))
+    while step_index < len(steps) and steps[step_index].count is not None:
+        step = steps[step_index]
+        step_first = len(planner.history) - into_step
+        for _ in range((step.count or 0) - into_step):
+            ideal = planner.ideal_next(step, step_first)
+            if not planner.fits(ideal):
+                return _finished(planner)
+            planner.add(step, ideal)
+        step_index += 1
+        into_step = 0
+    if step_index == len(steps):
+        return _finished(planner)
+    step_first = len(planner.history) - into_step
+    if until is not None:
+        step = steps[-1]
+        while planner.fits(ideal := planner.ideal_next(step, step_first)):
+            planner.add(step, ideal)
+        return _finished(planner)
+    return _plan_open_ended(planner, start, step_first)
+
+
+def _finished(planner: _Planner) -> LoadingOutcome:
+    last = planner.history[-1] if planner.history else None
+    return LoadingOutcome(planner.rows, [], awaiting_review=False, last_day=last)
+
+
+def _position(protocol: Protocol, done: int) -> tuple[int, int]:
+    """Which step the next dose belongs to, and how many of that step are done."""
+    steps = protocol.loading.steps
+    index = 0
+    while index < len(steps):
+        count = steps[index].count
+        if count is None or done < count:
+            return index, done
+        done -= count
+        index += 1
+    return index, 0
+
+
+def _plan_open_ended(planner: _Planner, start: int, step_first: int) -> LoadingOutcome:
+    """Doses up to the first review on or after the next open-ended dose, plus reviews.
+
+    Planning further would book appointments a review may cancel; planning less could
+    leave a patient with no next dose. Reviews run every ``review_every`` from the
+    course start and are listed ``REVIEW_LOOKAHEAD_DAYS`` ahead.
+    """
+    protocol = planner.protocol
+    step = protocol.loading.steps[-1]
+    first = planner.calendar.next_open_ordinal(planner.ideal_next(step, step_first))
+    must_reach = max(planner.replan + 1, first)
+    reviews = _reviews(protocol, start, planner.replan, planner.calendar, must_reach)
+    limit = next(review.date for review in reviews if review.date.toordinal() >= must_reach)
+    limit_day = limit.toordinal()
+    while True:
+        planner.add(step, planner.ideal_next(step, step_first))
+        ideal = planner.ideal_next(step, step_first)
+        if planner.calendar.next_open_ordinal(ideal) > limit_day:
+            break
+    last = planner.history[-1]
+    return LoadingOutcome(planner.rows, reviews, awaiting_review=True, last_day=last)
+
+
+def _reviews(
+    protocol: Protocol, start: int, replan: int, calendar: ClinicCalendar, must_reach: int
+) -> list[PlannedDose]:
+    """Reviews from the re-planning day through the lookahead and at least ``must_reach``;
+    a review whose window closed before the re-planning day is not listed."""
+    review_every = protocol.loading.review_every
+    if review_every is None:  # the parser requires it; guard hand-built protocols
+        raise ValueError(f"protocol {protocol.id}: open-ended loading needs review_every")
+    window = protocol.windows.review
+    until = replan + REVIEW_LOOKAHEAD_DAYS
+    reviews: list[PlannedDose] = []
+    previous = replan - 1
+    reached = False
+    times = 1
+    if review_every.unit != "months":  # skip straight past the reviews already held
+        step_days = review_every.amount * (7 if review_every.unit == "weeks" else 1)
+        times = max(1, (replan - start - window.late_days) // step_days)
+    while True:
+        ideal = add_interval(start, review_every, times)
+        times += 1
+        if ideal + window.late_days < replan:
+            continue
+        earliest = max(ideal - window.early_days, previous + 1)
+        latest = max(ideal + window.late_days, earliest)
+        day, moved = place_nearest(calendar, ideal, earliest, latest)
+        if day > until and reached:
+            return reviews
+        reviews.append(
+            new_row(
+                times - 1,
+                "review",
+                day=day,
+                earliest=earliest,
+                latest=latest,
+                moved=moved,
+                dose=None,
+            )
+        )
+        reached = reached or day >= must_reach
+        previous = day
