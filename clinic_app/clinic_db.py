@@ -35,8 +35,8 @@ class ClinicDatabase:
 
 def open_clinic_database(settings: Settings) -> ClinicDatabase:
     url = settings.effective_database_url
-    if is_sqlite(url) and not settings.database_url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url)
+    if is_sqlite(url) and engine.url.database not in (None, "", ":memory:"):
+        Path(str(engine.url.database)).parent.mkdir(parents=True, exist_ok=True)
     backup = upgrade_database(engine)
     return ClinicDatabase(engine=engine, uow=UnitOfWork(engine), url=url, backup_made=backup)

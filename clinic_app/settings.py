@@ -25,7 +25,9 @@ def _default_data_dir() -> Path:
 class Settings:
     data_dir: Path = field(
         default_factory=_default_data_dir,
-        metadata={"help": "Folder for the SQLite database, backups and the clinic's own templates."},
+        metadata={
+            "help": "Folder for the SQLite database, backups and the clinic's own templates."
+        },
     )
     database_url: str = field(
         default="",

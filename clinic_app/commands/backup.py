@@ -10,8 +10,12 @@ from clinic_app.commands.errors import UsageError
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("backup", help="copy the SQLite database safely, even while in use")
-    parser.add_argument("destination", nargs="?", type=Path, help="file to write (default: dated copy)")
+    parser = subparsers.add_parser(
+        "backup", help="copy the SQLite database safely, even while in use"
+    )
+    parser.add_argument(
+        "destination", nargs="?", type=Path, help="file to write (default: dated copy)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -24,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     database = open_clinic_database(load_settings(database_url=args.database))
     if not is_sqlite(database.url):
         raise UsageError(
-            "--database", "backup copies SQLite files; back up PostgreSQL with pg_dump on the server"
+            "--database",
+            "backup copies SQLite files; back up PostgreSQL with pg_dump on the server",
         )
     if args.destination is not None and args.destination.exists():
         raise UsageError("destination", f"{args.destination} already exists")

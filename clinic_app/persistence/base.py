@@ -61,7 +61,7 @@ def sort_key_type(length: int) -> String:
     on PostgreSQL these columns use the "C" collation. SQLite's BINARY default already
     behaves that way.
     """
-    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 def utcnow() -> dt.datetime:

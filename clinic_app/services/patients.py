@@ -145,7 +145,9 @@ def _record(session: Session, patient: Patient) -> PatientRecord:
     details = PatientDetails(**{name: getattr(patient, name) for name in _DETAIL_FIELDS})
     updated_by = ""
     if patient.updated_by is not None:
-        updated_by = session.scalar(select(User.display_name).where(User.id == patient.updated_by)) or ""
+        updated_by = (
+            session.scalar(select(User.display_name).where(User.id == patient.updated_by)) or ""
+        )
     return PatientRecord(
         id=patient.id,
         version=patient.version,

@@ -98,7 +98,9 @@ def search_roster(
     statement = _filtered(statement, query)
     if after is not None:
         key = tuple_(*order)
-        statement = statement.where(key < tuple_(*after) if query.descending else key > tuple_(*after))
+        statement = statement.where(
+            key < tuple_(*after) if query.descending else key > tuple_(*after)
+        )
     statement = statement.order_by(*(c.desc() if query.descending else c for c in order))
     with uow.read() as session:
         rows = session.execute(statement.limit(limit)).all()
@@ -138,7 +140,9 @@ def _filtered(statement: Select[Any], query: RosterQuery) -> Select[Any]:
         if query.protocol_id == NO_COURSE:
             statement = statement.where(~active.exists())
         else:
-            statement = statement.where(active.where(Course.protocol_id == query.protocol_id).exists())
+            statement = statement.where(
+                active.where(Course.protocol_id == query.protocol_id).exists()
+            )
     return statement
 
 

@@ -31,7 +31,9 @@ class FirstRunDialog(QDialog):
         )
         intro.setWordWrap(True)
 
-        self.demo_button = QPushButton(f"Explore a demo clinic ({demo_patients:,} made-up patients)")
+        self.demo_button = QPushButton(
+            f"Explore a demo clinic ({demo_patients:,} made-up patients)"
+        )
         self.demo_button.setObjectName("demoButton")
         self.demo_button.setDefault(True)
         self.demo_button.clicked.connect(self._choose_demo)

@@ -259,11 +259,10 @@ class PatientForm(QWidget):
         cform.addRow("Email", self._row("email", self.inputs["email"]))
         cform.addRow("Contact by", self._row("contact_preference", self.contact_preference))
         days = QWidget()
-        day_row = QHBoxLayout(days)
-        day_row.setContentsMargins(0, 0, 0, 0)
-        for box in self.day_boxes.values():
-            day_row.addWidget(box)
-        day_row.addStretch(1)
+        day_grid = QGridLayout(days)
+        day_grid.setContentsMargins(0, 0, 0, 0)
+        for number, box in enumerate(self.day_boxes.values()):
+            day_grid.addWidget(box, number // 4, number % 4)
         cform.addRow("Can attend", self._row("preferred_days", days))
         cform.addRow("Time of day", self._row("preferred_time", self.preferred_time))
 
@@ -300,10 +299,10 @@ class PatientForm(QWidget):
 
     def _fill(self, details: PatientDetails | None) -> None:
         for name, edit in self.inputs.items():
-            value = getattr(details, name) if details else ""
+            value: object = getattr(details, name) if details else ""
             if name == "date_of_birth":
-                value = format_date(value) if details else ""
-            elif name == "nhs_number" and value:
+                value = format_date(details.date_of_birth) if details else ""
+            elif name == "nhs_number" and isinstance(value, str) and value:
                 value = format_for_display(value)
             edit.setText(str(value))
         _select(self.sex, details.sex if details else Sex.UNKNOWN)
@@ -357,7 +356,9 @@ class PatientForm(QWidget):
     def _refresh_state(self) -> None:
         errors = self.current_errors()
         for name, label in self.errors.items():
-            message = errors.get(name) if name in self._touched or name in self._server_errors else None
+            message = (
+                errors.get(name) if name in self._touched or name in self._server_errors else None
+            )
             if message:
                 field_label = patient_details.FIELD_LABELS.get(name, name)
                 label.setText(f"{field_label} {message}")

@@ -81,7 +81,7 @@ class RosterPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((220, 110, 100, 90, 150)):
+        for column, width in enumerate((190, 105, 95, 85, 130)):
             header.resizeSection(column, width)
 
         self.summary = QLabel()

@@ -48,4 +48,5 @@ class UserPickerDialog(QDialog):
 
     def chosen(self) -> UserSummary | None:
         item = self.list.currentItem()
-        return item.data(256) if item is not None else None
+        chosen = item.data(256) if item is not None else None
+        return chosen if isinstance(chosen, UserSummary) else None

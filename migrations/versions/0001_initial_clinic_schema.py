@@ -12,7 +12,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -76,18 +75,14 @@ def upgrade() -> None:
         sa.Column("registration", sa.String(length=40), nullable=True),
         sa.Column("password_hash", sa.String(length=255), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
     op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column(
-            "occurred_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("workstation", sa.String(length=120), nullable=False),
         sa.Column("action", sa.String(length=60), nullable=False),
@@ -110,9 +105,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=80), nullable=False),
         sa.Column("value", sa.Text(), nullable=False),
         sa.Column("updated_by", sa.Integer(), nullable=True),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["updated_by"], ["users.id"], name=op.f("fk_clinic_settings_updated_by_users")
         ),
@@ -234,12 +227,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("notes", sa.Text(), nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -386,9 +375,7 @@ def upgrade() -> None:
         sa.Column("end_note", sa.Text(), nullable=False),
         sa.Column("ended_by", sa.Integer(), nullable=True),
         sa.Column("created_by", sa.Integer(), nullable=True),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "(status = 'ended') = (end_reason IS NOT NULL)",
@@ -450,9 +437,7 @@ def upgrade() -> None:
         sa.Column("taken_on", sa.Date(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
-        sa.Column(
-            "recorded_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["patient_id"], ["patients.id"], name=op.f("fk_lab_results_patient_id_patients")
         ),
@@ -477,9 +462,7 @@ def upgrade() -> None:
         sa.Column("decided_on", sa.Date(), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=True),
         sa.Column("recorded_by", sa.Integer(), nullable=True),
-        sa.Column(
-            "recorded_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["course_id"], ["courses.id"], name=op.f("fk_prescriber_decisions_course_id_courses")
         ),
@@ -578,15 +561,9 @@ def upgrade() -> None:
         sa.Column("cancelation_reason", sa.Text(), nullable=False),
         sa.Column("walk_in", sa.Boolean(), nullable=False),
         sa.Column("booked_by", sa.Integer(), nullable=True),
-        sa.Column(
-            "booked_at", sa.DateTime(timezone=True), nullable=True
-        ),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), nullable=False
-        ),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("booked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "slot_id IS NOT NULL OR status NOT IN ('booked', 'arrived')",
@@ -661,9 +638,7 @@ def upgrade() -> None:
             ),
             nullable=True,
         ),
-        sa.Column(
-            "occurred_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("product_id", sa.Integer(), nullable=True),
         sa.Column("lot_id", sa.Integer(), nullable=True),
         sa.Column("lot_number", sa.String(length=40), nullable=False),
@@ -711,9 +686,7 @@ def upgrade() -> None:
         sa.Column("reaction", sa.Text(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("next_due_date", sa.Date(), nullable=True),
-        sa.Column(
-            "recorded_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint(
             "(status = 'not-done') = (status_reason IS NOT NULL)",
             name=op.f("ck_administrations_not_done_has_reason"),
@@ -797,9 +770,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column(
-            "contacted_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("contacted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("contacted_by", sa.Integer(), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -883,9 +854,7 @@ def upgrade() -> None:
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("administration_id", sa.Integer(), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.Column(
-            "moved_at", sa.DateTime(timezone=True), nullable=False
-        ),
+        sa.Column("moved_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("moved_by", sa.Integer(), nullable=True),
         sa.CheckConstraint("quantity <> 0", name=op.f("ck_stock_movements_quantity_nonzero")),
         sa.ForeignKeyConstraint(

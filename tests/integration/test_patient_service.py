@@ -57,7 +57,9 @@ def test_update_records_who_changed_what(uow: UnitOfWork) -> None:
     assert updated.details.phone == "07700 900999"
     assert updated.updated_by == "Jo Bennett"
     with uow.read() as session:
-        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "patient.update")).one()
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "patient.update")
+        ).one()
     assert event.user_id == receptionist.user_id
     assert json.loads(event.detail)["phone"] == ["07700 900123", "07700 900999"]
 

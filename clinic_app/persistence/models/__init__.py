@@ -3,9 +3,18 @@
 from clinic_app.persistence.models.administration import Administration
 from clinic_app.persistence.models.appointment import Appointment
 from clinic_app.persistence.models.audit import AuditEvent
-from clinic_app.persistence.models.clinic_session import ClinicSession, Closure, SessionTemplate, Slot
+from clinic_app.persistence.models.clinic_session import (
+    ClinicSession,
+    Closure,
+    SessionTemplate,
+    Slot,
+)
 from clinic_app.persistence.models.clinic_setting import ClinicSetting
-from clinic_app.persistence.models.clinical_record import LabResult, PrescriberDecision, SafetyAcknowledgement
+from clinic_app.persistence.models.clinical_record import (
+    LabResult,
+    PrescriberDecision,
+    SafetyAcknowledgement,
+)
 from clinic_app.persistence.models.course import Course
 from clinic_app.persistence.models.patient import Patient
 from clinic_app.persistence.models.recall import RecallContact

@@ -9,10 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clinic_app.domain.codes import AdministrationStatus, Authority, NotGivenReason, Route, Side, Site
+from clinic_app.domain.codes import (
+    AdministrationStatus,
+    Authority,
+    NotGivenReason,
+    Route,
+    Side,
+    Site,
+)
 from clinic_app.persistence.base import Base, UtcDateTime, utcnow
 from clinic_app.persistence.models.columns import coded
 

@@ -95,12 +95,14 @@ class Slot(Base):
     end: Mapped[dt.datetime] = mapped_column(DateTime(timezone=False))
     capacity: Mapped[int] = mapped_column(SmallInteger, default=1)
     booked_count: Mapped[int] = mapped_column(SmallInteger, default=0)
-    status: Mapped[SlotStatus] = mapped_column(coded(SlotStatus, "slot_status"), default=SlotStatus.FREE)
+    status: Mapped[SlotStatus] = mapped_column(
+        coded(SlotStatus, "slot_status"), default=SlotStatus.FREE
+    )
 
     __table_args__ = (
         CheckConstraint("booked_count >= 0", name="booked_not_negative"),
         CheckConstraint("booked_count <= capacity", name="within_capacity"),
-        CheckConstraint("\"end\" > start", name="ends_after_start"),
+        CheckConstraint('"end" > start', name="ends_after_start"),
         UniqueConstraint("session_id", "start"),
         Index("ix_slots_start", "start"),
     )

@@ -49,9 +49,7 @@ class Course(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         CheckConstraint("interval_factor > 0", name="interval_factor_positive"),
-        CheckConstraint(
-            "(status = 'ended') = (end_reason IS NOT NULL)", name="ended_has_reason"
-        ),
+        CheckConstraint("(status = 'ended') = (end_reason IS NOT NULL)", name="ended_has_reason"),
         Index("ix_courses_patient_id_status", "patient_id", "status"),
         Index("ix_courses_protocol_id_patient_id", "protocol_id", "patient_id"),
     )

@@ -24,4 +24,6 @@ class RecallContact(Base):
     contacted_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(Text, default="")
 
-    __table_args__ = (Index("ix_recall_contacts_patient_id_contacted_at", "patient_id", "contacted_at"),)
+    __table_args__ = (
+        Index("ix_recall_contacts_patient_id_contacted_at", "patient_id", "contacted_at"),
+    )

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.domain.codes import LotStatus, StockMovementKind
@@ -51,14 +60,18 @@ class Lot(Base):
     supplier: Mapped[str] = mapped_column(String(80), default="")
     received_on: Mapped[dt.date] = mapped_column(Date)
     received_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[LotStatus] = mapped_column(coded(LotStatus, "lot_status"), default=LotStatus.AVAILABLE)
+    status: Mapped[LotStatus] = mapped_column(
+        coded(LotStatus, "lot_status"), default=LotStatus.AVAILABLE
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         CheckConstraint("quantity_received > 0", name="received_positive"),
         CheckConstraint("quantity_remaining >= 0", name="remaining_not_negative"),
-        CheckConstraint("quantity_remaining <= quantity_received", name="remaining_within_received"),
+        CheckConstraint(
+            "quantity_remaining <= quantity_received", name="remaining_within_received"
+        ),
         UniqueConstraint("product_id", "lot_number"),
     )
 

@@ -1,0 +1,89 @@
+"""Runs in a fresh process for bench_roster.py: start the real window, type, scroll.
+
+Started by the parent with the wall-clock time it launched us, so the start-up figure
+includes interpreter start, imports, the database check and the first paint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> None:
+    launched = float(sys.argv[2])
+    database = sys.argv[1]
+    from PySide6.QtCore import QModelIndex, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from clinic_app.app import stylesheet
+    from clinic_app.clinic_db import open_clinic_database
+    from clinic_app.services import users
+    from clinic_app.services.protocol_library import load_protocol_library
+    from clinic_app.settings import load_settings
+    from clinic_app.ui.main_window import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    app.setStyleSheet(stylesheet())
+    settings = load_settings(database_url=database)
+    clinic = open_clinic_database(settings)
+    library = load_protocol_library(settings.protocols_dir)
+    actor = users.list_active_users(clinic.uow)[0].as_actor()
+    window = MainWindow(
+        clinic.uow,
+        actor,
+        database_description=clinic.description,
+        regimens=[(p.id, p.title) for p in library.all()],
+    )
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+    app.processEvents()
+    started = time.time() - launched
+    rows_at_start = window.roster_model.rowCount()
+
+    search = window.roster.search
+    timings: list[float] = []
+    for text in ("smith jo", "o'b", "943", "03/04/1950", "patel a", "w"):
+        search.clear()
+        app.processEvents()
+        for character in text:
+            begin = time.perf_counter()
+            QTest.keyClicks(search, character)
+            app.processEvents()
+            timings.append(time.perf_counter() - begin)
+    search.clear()
+    app.processEvents()
+    scroll_begin = time.perf_counter()
+    for _ in range(50):  # scroll through 10,000 rows the way the view asks for them
+        window.roster_model.fetchMore(QModelIndex())
+    scroll = time.perf_counter() - scroll_begin
+    window.roster.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    app.processEvents()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "startup_s": started,
+                "rows_at_start": rows_at_start,
+                "patients": window.roster.summary.text(),
+                "keystrokes": len(timings),
+                "keystroke_median_ms": statistics.median(timings) * 1000,
+                "keystroke_p95_ms": sorted(timings)[int(len(timings) * 0.95)] * 1000,
+                "keystroke_max_ms": max(timings) * 1000,
+                "fetch_50_pages_s": scroll,
+                "rows_after_scroll": window.roster_model.rowCount(),
+                "peak_rss_mb": peak_mb,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
