@@ -864,7 +864,9 @@ class _Builder:
         self.counts["patients with platelets <= 50"] = low
 
     # -- bulk insert ------------------------------------------------------------------
-    def _insert(self, model: Any, rows: list[dict[str, Any]], *, returning: bool = True) -> list[int]:
+    def _insert(
+        self, model: Any, rows: list[dict[str, Any]], *, returning: bool = True
+    ) -> list[int]:
         """Insert with ids assigned here, through Core executemany.
 
         The demo owns the database for the length of its transaction, so numbering rows

@@ -21,6 +21,9 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 
 #: Past every character a name key can hold: ``key < prefix + HIGH`` bounds a prefix.
 _HIGH = "\U0010ffff"
+#: Above this many matches a search is "dense": walking the sort order's index and
+#: filtering finds a page sooner than collecting every match and sorting them.
+DENSE_MATCHES = 2000
 NO_COURSE = "__none__"
 
 
@@ -66,6 +69,13 @@ class RosterRow:
 def search_roster(
     uow: UnitOfWork, query: RosterQuery, *, after: tuple[Any, ...] | None = None, limit: int = 200
 ) -> list[RosterRow]:
+    """One page of the roster in the query's order, starting after ``after``.
+
+    The access path is chosen by how many rows match (one indexed count): a few
+    matches are fetched through the search index and sorted; many matches ("s", the
+    first keystroke) are found by walking the sort order's index, with the search
+    terms written so no database is tempted to use their index instead.
+    """
     order = _SORT_COLUMNS[query.sort]
     regimen = (
         select(Course.protocol_id)
@@ -95,7 +105,6 @@ def search_roster(
         next_due.label("next_due"),
         *order,
     )
-    statement = _filtered(statement, query)
     if after is not None:
         key = tuple_(*order)
         statement = statement.where(
@@ -103,6 +112,8 @@ def search_roster(
         )
     statement = statement.order_by(*(c.desc() if query.descending else c for c in order))
     with uow.read() as session:
+        matches = session.scalar(_filtered(select(func.count()).select_from(Patient), query)) or 0
+        statement = _filtered(statement, query, dense=matches > DENSE_MATCHES)
         rows = session.execute(statement.limit(limit)).all()
     width = len(order)
     return [
@@ -127,10 +138,10 @@ def count_roster(uow: UnitOfWork, query: RosterQuery) -> int:
         return session.scalar(statement) or 0
 
 
-def _filtered(statement: Select[Any], query: RosterQuery) -> Select[Any]:
+def _filtered(statement: Select[Any], query: RosterQuery, *, dense: bool = False) -> Select[Any]:
     criteria = interpret(query.text)
     if not criteria.is_empty:
-        statement = statement.where(_matches(criteria))
+        statement = statement.where(_matches(criteria, dense=dense))
     if query.status is not None:
         statement = statement.where(Patient.status == query.status)
     if query.protocol_id is not None:
@@ -146,15 +157,20 @@ def _filtered(statement: Select[Any], query: RosterQuery) -> Select[Any]:
     return statement
 
 
-def _matches(criteria: SearchCriteria) -> ColumnElement[bool]:
+def _matches(criteria: SearchCriteria, *, dense: bool) -> ColumnElement[bool]:
     if criteria.date_of_birth is not None:
         return Patient.date_of_birth == criteria.date_of_birth
+
+    def column(attribute: Any) -> Any:
+        # ``col || ''`` is the same value but no index applies to it, on any database.
+        return attribute.concat("") if dense else attribute
+
     if criteria.nhs_prefix:
-        return _prefix(Patient.nhs_number, criteria.nhs_prefix)
+        return _prefix(column(Patient.nhs_number), criteria.nhs_prefix)
     alternatives = [
         and_(
-            _prefix(Patient.family_key, family) if family else true(),
-            _prefix(Patient.given_key, given) if given else true(),
+            _prefix(column(Patient.family_key), family) if family else true(),
+            _prefix(column(Patient.given_key), given) if given else true(),
         )
         for family, given in criteria.name_prefixes
     ]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 07:23:03.956066
+Create Date: 2026-11-21 07:50:42.721355
 """
 
 from __future__ import annotations
@@ -245,7 +245,9 @@ def upgrade() -> None:
             "ix_patients_family_key_given_key", ["family_key", "given_key", "id"], unique=False
         )
         batch_op.create_index("ix_patients_given_key", ["given_key", "id"], unique=False)
-        batch_op.create_index(batch_op.f("ix_patients_status"), ["status"], unique=False)
+        batch_op.create_index(
+            "ix_patients_status_name", ["status", "family_key", "given_key", "id"], unique=False
+        )
 
     op.create_table(
         "session_templates",
@@ -337,11 +339,7 @@ def upgrade() -> None:
         sa.Column("interval_factor", sa.Float(), nullable=False),
         sa.Column("interval_factor_reason", sa.Text(), nullable=False),
         sa.Column("interval_factor_set_by", sa.Integer(), nullable=True),
-        sa.Column(
-            "interval_factor_set_at",
-            sa.DateTime(timezone=True),
-            nullable=True,
-        ),
+        sa.Column("interval_factor_set_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("loading_ended_on", sa.Date(), nullable=True),
         sa.Column("loading_ended_by", sa.Integer(), nullable=True),
         sa.Column(
@@ -802,11 +800,7 @@ def upgrade() -> None:
         sa.Column("check_code", sa.String(length=40), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("acknowledged_by", sa.Integer(), nullable=False),
-        sa.Column(
-            "acknowledged_at",
-            sa.DateTime(timezone=True),
-            nullable=False,
-        ),
+        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["acknowledged_by"],
             ["users.id"],
@@ -935,7 +929,7 @@ def downgrade() -> None:
     op.drop_table("clinic_sessions")
     op.drop_table("session_templates")
     with op.batch_alter_table("patients", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_patients_status"))
+        batch_op.drop_index("ix_patients_status_name")
         batch_op.drop_index("ix_patients_given_key")
         batch_op.drop_index("ix_patients_family_key_given_key")
         batch_op.drop_index(batch_op.f("ix_patients_date_of_birth"))

@@ -47,7 +47,7 @@ class Patient(Base):
     bariatric_surgery: Mapped[bool] = mapped_column(Boolean, default=False)
     ileal_resection: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[PatientStatus] = mapped_column(
-        coded(PatientStatus, "patient_status"), default=PatientStatus.ACTIVE, index=True
+        coded(PatientStatus, "patient_status"), default=PatientStatus.ACTIVE
     )
     notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -60,4 +60,6 @@ class Patient(Base):
     __table_args__ = (
         Index("ix_patients_family_key_given_key", "family_key", "given_key", "id"),
         Index("ix_patients_given_key", "given_key", "id"),
+        # Serves the status filter and the roster sorted by status without a sort step.
+        Index("ix_patients_status_name", "status", "family_key", "given_key", "id"),
     )
