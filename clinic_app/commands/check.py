@@ -17,6 +17,7 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select, text
 
     from clinic_app.clinic_db import open_clinic_database
+    from clinic_app.persistence import models
     from clinic_app.persistence.base import Base
     from clinic_app.persistence.engine import is_sqlite
     from clinic_app.persistence.migrate import current_revision, head_revision
@@ -26,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings(database_url=args.database)
     database = open_clinic_database(settings)
     ok = True
+    assert models.__all__  # every table registered on Base.metadata
     print(f"database:  {database.description}")
     revision = current_revision(database.engine)
     print(f"schema:    {revision} (head {head_revision()})")

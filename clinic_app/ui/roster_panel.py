@@ -81,7 +81,7 @@ class RosterPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((190, 105, 95, 85, 130)):
+        for column, width in enumerate((180, 100, 100, 80, 140)):
             header.resizeSection(column, width)
 
         self.summary = QLabel()

@@ -1,0 +1,52 @@
+"""The main window on a demo clinic, as someone exploring it on first run would see it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from clinic_app.clinic_db import open_clinic_database
+from clinic_app.services import users
+from clinic_app.services.demo_clinic import create_demo_clinic
+from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.settings import load_settings
+from clinic_app.ui.main_window import MainWindow
+
+
+def test_exploring_the_demo_clinic(qtbot: QtBot, tmp_path: Path) -> None:
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'clinic.sqlite'}")
+    clinic = open_clinic_database(settings)
+    create_demo_clinic(clinic.uow, patients=80)
+    library = load_protocol_library()
+    nurse = users.list_active_users(clinic.uow)[0]
+    window = MainWindow(
+        clinic.uow,
+        nurse.as_actor(),
+        database_description=clinic.description,
+        regimens=[(p.id, p.title) for p in library.all()],
+    )
+    qtbot.addWidget(window)
+    window.show()
+    assert window.roster.summary.text() == "80 patients"
+    model = window.roster_model
+    regimens = {model.data(model.index(row, 4)) for row in range(model.rowCount())}
+    assert regimens & set(library.ids())
+    next_due = [model.data(model.index(row, 5)) for row in range(model.rowCount())]
+    assert any(next_due), "active courses show their next due date"
+
+    window.roster.regimen_filter.setCurrentIndex(
+        window.roster.regimen_filter.findData("hydroxo-neuro")
+    )
+    assert all(model.data(model.index(r, 4)) == "hydroxo-neuro" for r in range(model.rowCount()))
+
+    window.roster.table.selectRow(0)
+    form = window.patient_form
+    assert form.heading.text() == model.data(model.index(0, 0))
+    assert form.flags["neuro_involvement"].isChecked()
+    qtbot.keyClick(window.roster.search, Qt.Key.Key_Escape)
+    assert "last changed" in form.subheading.text()
+    assert dt.date.today().strftime("%d/%m/%Y") in form.subheading.text()
+    clinic.engine.dispose()
