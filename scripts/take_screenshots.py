@@ -50,7 +50,7 @@ def main() -> None:
 
     def search_and_edit() -> None:
         window.roster.search.setText("")
-        QTest.keyClicks(window.roster.search, "smith m")
+        QTest.keyClicks(window.roster.search, "smith")
         window.roster.table.selectRow(0)
         form = window.patient_form
         form.inputs["date_of_birth"].selectAll()
@@ -72,6 +72,7 @@ def main() -> None:
         QTimer.singleShot(400, lambda: (window.grab().save(str(DOCS / name)), next_shot()))
 
     QTimer.singleShot(600, next_shot)
+    QTimer.singleShot(30_000, app.quit)  # never hang a script, whatever happens
     app.exec()
 
 

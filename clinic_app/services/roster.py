@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true, tuple_
+from sqlalchemy.orm import Session
 
 from clinic_app.domain.codes import AppointmentStatus, CourseStatus, PatientStatus
 from clinic_app.domain.roster_search import SearchCriteria, interpret
@@ -67,11 +68,17 @@ class RosterRow:
 
 
 def search_roster(
-    uow: UnitOfWork, query: RosterQuery, *, after: tuple[Any, ...] | None = None, limit: int = 200
+    uow: UnitOfWork,
+    query: RosterQuery,
+    *,
+    after: tuple[Any, ...] | None = None,
+    limit: int = 100,
+    matches: int | None = None,
 ) -> list[RosterRow]:
     """One page of the roster in the query's order, starting after ``after``.
 
-    The access path is chosen by how many rows match (one indexed count): a few
+    The access path is chosen by how many rows match (``matches``, when the caller
+    has just counted them, else one indexed count here): a few
     matches are fetched through the search index and sorted; many matches ("s", the
     first keystroke) are found by walking the sort order's index, with the search
     terms written so no database is tempted to use their index instead.
@@ -112,7 +119,8 @@ def search_roster(
         )
     statement = statement.order_by(*(c.desc() if query.descending else c for c in order))
     with uow.read() as session:
-        matches = session.scalar(_filtered(select(func.count()).select_from(Patient), query)) or 0
+        if matches is None:
+            matches = _count(session, query)
         statement = _filtered(statement, query, dense=matches > DENSE_MATCHES)
         rows = session.execute(statement.limit(limit)).all()
     width = len(order)
@@ -133,9 +141,12 @@ def search_roster(
 
 
 def count_roster(uow: UnitOfWork, query: RosterQuery) -> int:
-    statement = _filtered(select(func.count()).select_from(Patient), query)
     with uow.read() as session:
-        return session.scalar(statement) or 0
+        return _count(session, query)
+
+
+def _count(session: Session, query: RosterQuery) -> int:
+    return session.scalar(_filtered(select(func.count()).select_from(Patient), query)) or 0
 
 
 def _filtered(statement: Select[Any], query: RosterQuery, *, dense: bool = False) -> Select[Any]:

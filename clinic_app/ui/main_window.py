@@ -46,7 +46,9 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
 
         self.roster_model = RosterModel(
-            lambda query, after, limit: roster.search_roster(uow, query, after=after, limit=limit),
+            lambda query, after, limit, matches: roster.search_roster(
+                uow, query, after=after, limit=limit, matches=matches
+            ),
             regimen_titles=dict(regimens),
         )
         self.roster = RosterPanel(

@@ -11,13 +11,16 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
 
+from clinic_app.domain.codes import PatientStatus
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.services.roster import RosterQuery, RosterRow, RosterSort
 
 Index = QModelIndex | QPersistentModelIndex
-PageFetcher = Callable[[RosterQuery, tuple[Any, ...] | None, int], list[RosterRow]]
+#: (query, after this sort key or None, page size, matches counted for the query or None)
+PageFetcher = Callable[[RosterQuery, tuple[Any, ...] | None, int, int | None], list[RosterRow]]
 
 COLUMNS: tuple[tuple[str, RosterSort | None], ...] = (
     ("Name", RosterSort.NAME),
@@ -35,7 +38,7 @@ class RosterModel(QAbstractTableModel):
         self,
         fetch_page: PageFetcher,
         regimen_titles: dict[str, str] | None = None,
-        page_size: int = 200,
+        page_size: int = 100,
     ) -> None:
         super().__init__()
         self._fetch_page = fetch_page
@@ -44,23 +47,26 @@ class RosterModel(QAbstractTableModel):
         self._query = RosterQuery()
         self._rows: list[RosterRow] = []
         self._exhausted = True
+        self._matches: int | None = None
 
     # -- the query ----------------------------------------------------------------
     @property
     def query(self) -> RosterQuery:
         return self._query
 
-    def set_query(self, query: RosterQuery) -> None:
-        """Show the first page for a new search, filter or sort."""
-        first = self._fetch_page(query, None, self._page_size)
+    def set_query(self, query: RosterQuery, matches: int | None = None) -> None:
+        """Show the first page for a new search, filter or sort.
+
+        ``matches`` is how many patients the query finds, when the caller has just
+        counted them: it spares the service counting again.
+        """
+        first = self._fetch_page(query, None, self._page_size, matches)
         self.beginResetModel()
         self._query = query
+        self._matches = matches
         self._rows = first
         self._exhausted = len(first) < self._page_size
         self.endResetModel()
-
-    def refresh(self) -> None:
-        self.set_query(self._query)
 
     def row_at(self, row: int) -> RosterRow:
         return self._rows[row]
@@ -84,7 +90,7 @@ class RosterModel(QAbstractTableModel):
     def fetchMore(self, parent: Index) -> None:
         if parent.isValid() or self._exhausted or not self._rows:
             return
-        page = self._fetch_page(self._query, self._rows[-1].cursor, self._page_size)
+        page = self._fetch_page(self._query, self._rows[-1].cursor, self._page_size, self._matches)
         self._exhausted = len(page) < self._page_size
         if page:
             first = len(self._rows)
@@ -108,6 +114,9 @@ class RosterModel(QAbstractTableModel):
             return self._display(entry, index.column())
         if role == PATIENT_ID_ROLE:
             return entry.id
+        if role == Qt.ItemDataRole.ForegroundRole and entry.status is not PatientStatus.ACTIVE:
+            # Paused, transferred and deceased patients stay findable but recede.
+            return QBrush(QColor("#7b8794"))
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == 4 and entry.protocol_id:
             return self._titles.get(entry.protocol_id, entry.protocol_id)
         return None
@@ -122,7 +131,7 @@ class RosterModel(QAbstractTableModel):
         if key is None:
             return
         descending = order == Qt.SortOrder.DescendingOrder
-        self.set_query(replace(self._query, sort=key, descending=descending))
+        self.set_query(replace(self._query, sort=key, descending=descending), self._matches)
 
     def _display(self, entry: RosterRow, column: int) -> str:
         if column == 0:

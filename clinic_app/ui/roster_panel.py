@@ -136,8 +136,8 @@ class RosterPanel(QWidget):
 
     def _requery(self) -> None:
         query = self.current_query()
-        self._model.set_query(query)
         total = self._count(query)
+        self._model.set_query(query, total)
         shown = "patient" if total == 1 else "patients"
         self.summary.setText(f"{total:,} {shown}")
         self.count_changed.emit(total)

@@ -13,9 +13,11 @@ from clinic_app.ui.roster_model import RosterModel
 
 
 def _fetcher(uow: UnitOfWork, calls: list[int]) -> Any:
-    def fetch(query: RosterQuery, after: tuple[Any, ...] | None, limit: int) -> list[RosterRow]:
+    def fetch(
+        query: RosterQuery, after: tuple[Any, ...] | None, limit: int, matches: int | None
+    ) -> list[RosterRow]:
         calls.append(limit)
-        return search_roster(uow, query, after=after, limit=limit)
+        return search_roster(uow, query, after=after, limit=limit, matches=matches)
 
     return fetch
 
