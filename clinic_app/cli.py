@@ -20,6 +20,9 @@ COMMAND_MODULES = (
     "clinic_app.commands.gui",
     "clinic_app.commands.demo",
     "clinic_app.commands.plan",
+    "clinic_app.commands.lot_trace",
+    "clinic_app.commands.export_fhir",
+    "clinic_app.commands.upkeep",
     "clinic_app.commands.check",
     "clinic_app.commands.backup",
 )
