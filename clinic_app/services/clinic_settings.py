@@ -56,7 +56,9 @@ SETTING_HELP: dict[str, str] = {
 
 
 def read_settings(session: Session) -> ClinicSettings:
-    stored = dict(session.execute(select(ClinicSetting.key, ClinicSetting.value)).tuples().all())
+    stored = {
+        key: value for key, value in session.execute(select(ClinicSetting.key, ClinicSetting.value))
+    }
     values: dict[str, Any] = {}
     for setting in fields(ClinicSettings):
         if setting.name in stored:

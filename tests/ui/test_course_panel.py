@@ -1,0 +1,236 @@
+"""The Courses tab, driven through its real widgets and dialogs on a SQLite clinic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from clinic_app.domain.codes import CourseEndReason, Role
+from clinic_app.domain.course_warnings import RENAL_CYANOCOBALAMIN
+from clinic_app.persistence.models import SafetyAcknowledgement
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services import courses, patients
+from clinic_app.services.actor import Actor
+from clinic_app.services.courses import EntryKind
+from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
+from clinic_app.ui.course_panel import CoursePanel
+from clinic_app.ui.start_course_dialog import StartCourseDialog
+from clinic_app.ui.timeline_model import KIND_ROLE, STATUS, TimelineModel
+from tests.integration.helpers import details, make_actor
+from tests.ui.conftest import TODAY
+
+LIBRARY = load_protocol_library()
+
+
+def _panel(qtbot: QtBot, clinic: UnitOfWork, actor: Actor, patient_id: int) -> CoursePanel:
+    panel = CoursePanel(clinic, actor, LIBRARY, today=lambda: TODAY)
+    qtbot.addWidget(panel)
+    panel.resize(900, 700)
+    panel.show()
+    panel.show_patient(patient_id)
+    return panel
+
+
+def _start(clinic: UnitOfWork, actor: Actor, patient_id: int, protocol_id: str) -> None:
+    courses.start_course(
+        clinic, actor, patient_id, protocol_id, TODAY, prescriber_name="Dr Morgan", today=TODAY
+    )
+
+
+def _click(qtbot: QtBot, widget: QWidget) -> None:
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def _type(qtbot: QtBot, edit: QWidget, text: str) -> None:
+    edit.selectAll()  # type: ignore[attr-defined]
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClicks(edit, text)
+
+
+def _statuses(panel: CoursePanel) -> list[str]:
+    model = panel.model
+    return [model.data(model.index(row, STATUS)) for row in range(model.rowCount())]
+
+
+def test_starting_a_course_through_the_dialog_shows_its_timeline(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    panel = _panel(qtbot, clinic, actor, roster_of_five[0])
+    assert "No course yet" in panel.message.text()
+    assert not panel.frequency_button.isEnabled() and not panel.end_course_button.isEnabled()
+    _click(qtbot, panel.start_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, StartCourseDialog) and dialog.isVisible()
+    dialog.select_template("hydroxo-standard")
+    details_text = dialog.details.toPlainText()
+    assert "3 times a week for 2 weeks" in details_text
+    assert "Where sources disagree" in details_text and "BNF" in details_text
+    assert dialog.start_date.text() == "21/11/2026"
+    _click(qtbot, dialog.start_button)
+    assert dialog.errors["prescriber_name"].isVisible()  # named beside the field
+    assert courses.list_courses(clinic, roster_of_five[0]) == []
+    _type(qtbot, dialog.prescriber, "Dr Helen Morgan")
+    with qtbot.waitSignal(panel.changed):
+        _click(qtbot, dialog.start_button)
+    qtbot.waitUntil(lambda: panel.active_dialog is None)
+    course = panel.current_course
+    assert course is not None and course.protocol_id == "hydroxo-standard"
+    assert panel.course_title.text().startswith("Hydroxocobalamin 1 mg: 3 times a week")
+    assert "prescribed by Dr Helen Morgan" in panel.values["started"].text()
+    statuses = _statuses(panel)
+    assert statuses.count("Planned") >= 6 + 8  # six loading doses, two years of maintenance
+    assert "Blood tests due" in statuses
+    assert not panel.start_button.isEnabled()  # one active course at a time
+    assert panel.end_loading_button.isEnabled()  # loading doses are still to come
+
+
+def test_a_warning_must_be_ticked_before_the_course_starts(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor
+) -> None:
+    patient = patients.create_patient(
+        clinic, actor, details(9, renal_impairment=True), today=TODAY
+    ).id
+    panel = _panel(qtbot, clinic, actor, patient)
+    dialog = panel.open_start_dialog()
+    assert dialog is not None
+    dialog.select_template("cyano-us-1000")
+    _type(qtbot, dialog.prescriber, "Dr Helen Morgan")
+    _click(qtbot, dialog.start_button)
+    assert dialog.warnings_box.isVisible()
+    box = dialog.warning_boxes[RENAL_CYANOCOBALAMIN]
+    message = dialog.findChild(QWidget, f"warning_{RENAL_CYANOCOBALAMIN}")
+    assert "prefers hydroxocobalamin" in message.text()  # type: ignore[union-attr]
+    assert not dialog.start_button.isEnabled()
+    assert courses.list_courses(clinic, patient) == []  # nothing saved yet
+    box.setChecked(True)
+    assert dialog.start_button.isEnabled()
+    with qtbot.waitSignal(panel.changed):
+        _click(qtbot, dialog.start_button)
+    with clinic.read() as session:
+        stored = session.scalars(select(SafetyAcknowledgement)).one()
+    assert (stored.check_code, stored.acknowledged_by) == (RENAL_CYANOCOBALAMIN, actor.user_id)
+    assert panel.current_course is not None and panel.current_course.drug == "cyanocobalamin"
+
+
+def test_changing_the_frequency_needs_a_reason_and_replans(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    _start(clinic, actor, roster_of_five[0], "post-bariatric")
+    panel = _panel(qtbot, clinic, actor, roster_of_five[0])
+    assert panel.values["frequency"].text() == "every 3 months"
+    _click(qtbot, panel.frequency_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, FrequencyDialog)
+    dialog.factor.setValue(1.5)
+    assert dialog.preview.text() == "maintenance every 2 months"
+    _click(qtbot, dialog.ok_button)
+    assert dialog.errors["reason"].isVisible()
+    assert "Reason is required" in dialog.errors["reason"].text()
+    _type(qtbot, dialog.reason, "tingling back after ten weeks")
+    with qtbot.waitSignal(panel.changed):
+        _click(qtbot, dialog.ok_button)
+    frequency = panel.values["frequency"].text()
+    assert frequency.startswith("every 2 months")
+    assert "tingling back after ten weeks" in frequency and "Amira Patel" in frequency
+
+
+def test_ending_loading_for_the_neuro_template_starts_maintenance(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    _start(clinic, actor, roster_of_five[1], "hydroxo-neuro")
+    panel = _panel(qtbot, clinic, actor, roster_of_five[1])
+    kinds = {
+        panel.model.data(panel.model.index(r, 0), KIND_ROLE) for r in range(panel.model.rowCount())
+    }
+    assert EntryKind.REVIEW.value in kinds
+    assert "Maintenance" not in " ".join(
+        panel.model.data(panel.model.index(r, 1)) for r in range(panel.model.rowCount())
+    )
+    assert panel.end_loading_button.isEnabled()
+    _click(qtbot, panel.end_loading_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, EndLoadingDialog)
+    _type(qtbot, dialog.on_date, "31/02/2026")
+    _click(qtbot, dialog.ok_button)
+    assert dialog.errors["on_date"].text() == "Date is not a date: use DD/MM/YYYY"
+    _type(qtbot, dialog.on_date, "01/12/2026")
+    _click(qtbot, dialog.ok_button)
+    assert dialog.errors["on_date"].text() == "Date cannot be in the future"
+    _type(qtbot, dialog.on_date, "21/11/2026")
+    with qtbot.waitSignal(panel.changed):
+        _click(qtbot, dialog.ok_button)
+    assert not panel.end_loading_button.isEnabled()
+    assert "ended 21/11/2026 by Amira Patel" in panel.values["loading"].text()
+    doses = [panel.model.data(panel.model.index(r, 1)) for r in range(panel.model.rowCount())]
+    assert not any(dose.startswith(("Review", "Loading")) for dose in doses)
+    assert sum(dose.startswith("Maintenance") for dose in doses) >= 12  # every 2 months
+
+
+def test_ending_the_course_needs_a_reason_and_clears_the_plan(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    _start(clinic, actor, roster_of_five[2], "hydroxo-standard")
+    panel = _panel(qtbot, clinic, actor, roster_of_five[2])
+    _click(qtbot, panel.end_course_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, EndCourseDialog)
+    _click(qtbot, dialog.ok_button)
+    assert dialog.errors["reason"].isVisible()
+    dialog.reason.setCurrentIndex(dialog.reason.findData(CourseEndReason.OTHER.value))
+    _click(qtbot, dialog.ok_button)
+    assert dialog.errors["note"].text().startswith("Note is required when the reason is Other")
+    assert panel.current_course is not None and panel.current_course.active
+    _type(qtbot, dialog.note, "care taken over by the hospital clinic")
+    with qtbot.waitSignal(panel.changed):
+        _click(qtbot, dialog.ok_button)
+    assert panel.values["status"].text().startswith("Ended 21/11/2026 by Amira Patel · Other")
+    assert panel.model.rowCount() == 0  # nothing had been given; nothing is planned
+    assert not panel.frequency_button.isEnabled() and not panel.end_course_button.isEnabled()
+    assert panel.start_button.isEnabled()  # a new course may start
+
+
+def test_a_receptionist_sees_the_courses_but_cannot_change_them(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    _start(clinic, actor, roster_of_five[0], "hydroxo-neuro")
+    receptionist = make_actor(clinic, "Jo Bennett", Role.RECEPTIONIST)
+    panel = _panel(qtbot, clinic, receptionist, roster_of_five[0])
+    assert panel.model.rowCount() > 0
+    for button in (
+        panel.start_button,
+        panel.frequency_button,
+        panel.end_loading_button,
+        panel.end_course_button,
+    ):
+        assert not button.isEnabled()
+        assert "Only a nurse" in button.toolTip()
+
+
+def test_no_patient_shows_a_hint_and_no_actions(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor
+) -> None:
+    panel = CoursePanel(clinic, actor, LIBRARY, today=lambda: TODAY)
+    qtbot.addWidget(panel)
+    assert panel.message.text() == "Select a patient to see their courses."
+    assert not panel.start_button.isEnabled()
+
+
+def test_the_timeline_model_passes_the_qt_model_tester(
+    qtmodeltester: ModelTester, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    _start(clinic, actor, roster_of_five[0], "hydroxo-neuro")
+    course = courses.list_courses(clinic, roster_of_five[0])[0]
+    model = TimelineModel()
+    qtmodeltester.check(model)
+    model.set_entries(courses.course_timeline(clinic, course.id, today=TODAY).entries)
+    qtmodeltester.check(model)
+    assert model.rowCount() > 0
+    assert model.data(model.index(0, STATUS)) in ("Planned", "Review due")
+    first = model.entry(0)
+    assert first.date >= dt.date(2026, 11, 21)
