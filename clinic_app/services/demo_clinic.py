@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import random
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, update
@@ -40,6 +39,7 @@ from clinic_app.domain.codes import (
 )
 from clinic_app.domain.name_keys import name_key
 from clinic_app.domain.protocol import Protocol
+from clinic_app.domain.protocol_snapshot import protocol_to_json
 from clinic_app.domain.schedule import CourseState, plan_course
 from clinic_app.persistence.base import utcnow
 from clinic_app.persistence.models import (
@@ -588,7 +588,7 @@ class _Builder:
     def _snapshot(self, protocol: Protocol) -> str:
         """The template as prescribed, serialised once per template, not per course."""
         if protocol.id not in self.snapshots:
-            self.snapshots[protocol.id] = json.dumps(asdict(protocol), sort_keys=True)
+            self.snapshots[protocol.id] = protocol_to_json(protocol)
         return self.snapshots[protocol.id]
 
     def _plan(

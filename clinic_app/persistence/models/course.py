@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from clinic_app.domain.codes import CourseEndReason, CourseStatus
@@ -51,5 +51,13 @@ class Course(Base):
         CheckConstraint("interval_factor > 0", name="interval_factor_positive"),
         CheckConstraint("(status = 'ended') = (end_reason IS NOT NULL)", name="ended_has_reason"),
         Index("ix_courses_patient_id_status", "patient_id", "status"),
+        # One active course per patient, whichever workstation starts it.
+        Index(
+            "uq_courses_one_active_per_patient",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
         Index("ix_courses_protocol_id_patient_id", "protocol_id", "patient_id"),
     )
