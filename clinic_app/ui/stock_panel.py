@@ -1,0 +1,718 @@
+"""Stock: the lots on the shelf, deliveries, recalls, and who received a lot.
+
+The lots table pages through the database as it scrolls and colours what needs
+attention (expired stock still on the shelf red, lots expiring soon amber, low stock
+bold). A recall is two steps a practice takes together: mark the lot recalled (it can
+never be chosen again) and trace it (every patient who received it, exported as CSV
+for the recall letters).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.domain.codes import LotStatus
+from clinic_app.domain.date_text import format_date, parse_date
+from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.nhs_number import format_for_display
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services import lot_trace, stock
+from clinic_app.services.actor import Actor
+from clinic_app.services.errors import UserError
+from clinic_app.services.lot_trace import TraceRow
+from clinic_app.services.stock import LotInput, LotRow
+from clinic_app.ui.task_runner import TaskRunner
+
+Index = QModelIndex | QPersistentModelIndex
+Row = TypeVar("Row")
+LOT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+_RED = QColor("#fdecea")
+_AMBER = QColor("#fff4e0")
+_GREY = QColor("#52606d")
+
+
+class PagedTableModel(QAbstractTableModel, Generic[Row]):
+    """Rows fetched a page at a time as the view scrolls; never the whole table."""
+
+    def __init__(
+        self,
+        headers: Sequence[str],
+        fetch: Callable[[int, int], Sequence[Row]],
+        cells: Callable[[Row], Sequence[str]],
+        page_size: int = 200,
+    ) -> None:
+        super().__init__()
+        self._headers = tuple(headers)
+        self._fetch = fetch
+        self._cells = cells
+        self._page_size = page_size
+        self._rows: list[Row] = []
+        self._exhausted = True
+
+    @property
+    def page_size(self) -> int:
+        return self._page_size
+
+    def reload(self) -> None:
+        self.show_first_page(self._fetch(0, self._page_size))
+
+    def show_first_page(self, rows: Sequence[Row]) -> None:
+        """Show a first page fetched elsewhere (off the GUI thread); later pages follow."""
+        first = list(rows)
+        self.beginResetModel()
+        self._rows = first
+        self._exhausted = len(first) < self._page_size
+        self.endResetModel()
+
+    def row_at(self, row: int) -> Row:
+        return self._rows[row]
+
+    def rows(self) -> tuple[Row, ...]:
+        return tuple(self._rows)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            role == Qt.ItemDataRole.DisplayRole
+            and orientation == Qt.Orientation.Horizontal
+            and 0 <= section < len(self._headers)
+        ):
+            return self._headers[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._cells(row)[index.column()]
+        return self.decorate(row, index.column(), role)
+
+    def decorate(self, row: Row, column: int, role: int) -> Any:
+        return None
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and not self._exhausted
+
+    def fetchMore(self, parent: Index) -> None:
+        if parent.isValid() or self._exhausted:
+            return
+        more = list(self._fetch(len(self._rows), self._page_size))
+        self._exhausted = len(more) < self._page_size
+        if not more:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        self._rows.extend(more)
+        self.endInsertRows()
+
+
+class LotTableModel(PagedTableModel[LotRow]):
+    HEADERS = ("Product", "Lot", "Expiry", "Remaining", "Status")
+
+    def __init__(self, fetch: Callable[[int, int], Sequence[LotRow]], page_size: int = 200) -> None:
+        super().__init__(self.HEADERS, fetch, _lot_cells, page_size)
+
+    def decorate(self, row: LotRow, column: int, role: int) -> Any:
+        if role == LOT_ID_ROLE:
+            return row.id
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if row.expired or row.status is not LotStatus.AVAILABLE:
+                return QBrush(_RED)
+            if row.expiring_soon:
+                return QBrush(_AMBER)
+            return None
+        if role == Qt.ItemDataRole.FontRole and row.low and column == 3:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.product.label}; supplier {row.supplier or 'not recorded'}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
+class TraceTableModel(PagedTableModel[TraceRow]):
+    HEADERS = ("Given", "Patient", "NHS number", "Born", "Phone", "Email", "Address", "Site", "By")
+
+    def __init__(
+        self, fetch: Callable[[int, int], Sequence[TraceRow]], page_size: int = 200
+    ) -> None:
+        super().__init__(self.HEADERS, fetch, _trace_cells, page_size)
+
+    def decorate(self, row: TraceRow, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.ForegroundRole and row.patient_status != "Active":
+            return QBrush(_GREY)
+        return None
+
+
+class StockPanel(QWidget):
+    #: Emitted after anything changed the stock (a delivery, a recall, wastage).
+    changed = Signal()
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        today: Callable[[], dt.date] = dt.date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("stockPanel")
+        self._uow = uow
+        self._actor = actor
+        self._today = today
+        self._runner = TaskRunner(parent=self)
+        self._traced = ""
+        self.dialog: QDialog | None = None
+        #: Asks where to save the CSV; replaceable (tests answer without a file dialog).
+        self.choose_csv_path: Callable[[str], Path | None] = self._ask_csv_path
+
+        self.summary = QLabel("")
+        self.summary.setObjectName("stockSummary")
+        self.summary.setWordWrap(True)
+        self.model = LotTableModel(self._lot_page)
+        self.table = _table(self.model, (280, 110, 100, 100))
+        self.table.setObjectName("lotTable")
+        self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection())
+        self.receive_button = QPushButton("Receive lot…")
+        self.receive_button.setObjectName("receiveButton")
+        self.quarantine_button = QPushButton("Quarantine…")
+        self.recall_button = QPushButton("Recall…")
+        self.release_button = QPushButton("Release…")
+        self.waste_button = QPushButton("Record wastage…")
+        self.receive_button.clicked.connect(self.open_receive)
+        self.quarantine_button.clicked.connect(lambda: self.open_status(LotStatus.QUARANTINED))
+        self.recall_button.clicked.connect(lambda: self.open_status(LotStatus.RECALLED))
+        self.release_button.clicked.connect(lambda: self.open_status(LotStatus.AVAILABLE))
+        self.waste_button.clicked.connect(self.open_wastage)
+        self.message = QLabel("")
+        self.message.setObjectName("stockMessage")
+        self.message.setWordWrap(True)
+
+        self.trace_input = QLineEdit()
+        self.trace_input.setObjectName("traceInput")
+        self.trace_input.setPlaceholderText("Lot number, as on the carton or the recall notice")
+        self.trace_button = QPushButton("Trace")
+        self.trace_button.setObjectName("traceButton")
+        self.trace_summary = QLabel("Enter a lot number to list every patient who received it.")
+        self.trace_summary.setObjectName("traceSummary")
+        self.trace_summary.setWordWrap(True)
+        self.trace_model = TraceTableModel(self._trace_page)
+        self.trace_table = _table(self.trace_model, (90, 170, 110, 90, 120, 170, 220, 130))
+        self.trace_table.setObjectName("traceTable")
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setObjectName("exportButton")
+        self.export_button.setEnabled(False)
+        self.trace_button.clicked.connect(self.trace)
+        self.trace_input.returnPressed.connect(self.trace)
+        self.export_button.clicked.connect(self.export_csv)
+
+        self._build()
+        self.refresh()
+
+    # -- public -------------------------------------------------------------------
+    def refresh(self) -> None:
+        selected = self.selected_lot()
+        self.model.reload()
+        today = self._today()
+        low = stock.low_stock(self._uow, today=today)
+        soon = stock.expiring_soon(self._uow, today)
+        expired = [row for row in soon if row.expired]
+        parts = [
+            f"{len(expired)} expired lot{'s' if len(expired) != 1 else ''} still on the shelf",
+            f"{len(soon) - len(expired)} expiring soon",
+            f"{len(low)} low on stock",
+        ]
+        self.summary.setText(" · ".join(parts))
+        self.summary.setStyleSheet("color: #b42318; font-weight: 600;" if expired else "")
+        if selected is not None:
+            self.select_lot(selected.id)
+        self._selection()
+
+    def selected_lot(self) -> LotRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row_at(rows[0].row()) if rows else None
+
+    def select_lot(self, lot_id: int) -> bool:
+        for number, row in enumerate(self.model.rows()):
+            if row.id == lot_id:
+                self.table.selectRow(number)
+                return True
+        return False
+
+    def open_receive(self) -> ReceiveLotDialog:
+        dialog = ReceiveLotDialog(stock.list_products(self._uow), self._today, self)
+        dialog.accepted.connect(lambda: self._received(dialog))
+        self._show(dialog)
+        return dialog
+
+    def open_status(self, status: LotStatus) -> ReasonDialog | None:
+        lot = self.selected_lot()
+        if lot is None:
+            return None
+        verb = {
+            LotStatus.QUARANTINED: "Quarantine",
+            LotStatus.RECALLED: "Recall",
+            LotStatus.AVAILABLE: "Release",
+        }[status]
+        warning = {
+            LotStatus.RECALLED: "A recalled lot can never be chosen again. Trace it next to "
+            "find every patient who received it.",
+            LotStatus.QUARANTINED: "A quarantined lot cannot be chosen until it is released.",
+            LotStatus.AVAILABLE: "The lot can be chosen again at the next injection.",
+        }[status]
+        dialog = ReasonDialog(f"{verb} lot {lot.lot_number}", warning, verb, parent=self)
+        dialog.accepted.connect(lambda: self._set_status(lot, status, dialog.reason.text()))
+        self._show(dialog)
+        return dialog
+
+    def open_wastage(self) -> ReasonDialog | None:
+        lot = self.selected_lot()
+        if lot is None:
+            return None
+        dialog = ReasonDialog(
+            f"Wastage from lot {lot.lot_number}",
+            "Doses broken, dropped, drawn up and not given, or expired and disposed of.",
+            "Record wastage",
+            quantity=lot.quantity_remaining,
+            parent=self,
+        )
+        dialog.accepted.connect(
+            lambda: self._act(
+                lambda: stock.record_wastage(
+                    self._uow,
+                    self._actor,
+                    lot.id,
+                    dialog.quantity.value(),
+                    dialog.reason.text(),
+                    today=self._today(),
+                ),
+                f"Wastage recorded for lot {lot.lot_number}.",
+            )
+        )
+        self._show(dialog)
+        return dialog
+
+    def trace(self) -> None:
+        """Look the lot up off the GUI thread: a big recall can list thousands of doses."""
+        number = stock.normalise_lot_number(self.trace_input.text())
+        if not number:
+            self.trace_summary.setText("Enter the lot number to trace.")
+            return
+        self._traced = number
+        self.trace_button.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self.trace_summary.setText(f"Tracing lot {number}…")
+        uow, size = self._uow, self.trace_model.page_size
+
+        def work() -> tuple[lot_trace.LotTrace, int]:
+            return lot_trace.trace_lot(uow, number, limit=size), lot_trace.count_recipients(
+                uow, number
+            )
+
+        self._runner.run(work, self._traced_lot, self._trace_failed)
+
+    @property
+    def busy(self) -> bool:
+        return self._runner.busy
+
+    def export_csv(self) -> None:
+        number = self._traced
+        if not number:
+            return
+        path = self.choose_csv_path(f"lot-trace-{number}.csv")
+        if path is None:
+            return
+        uow = self._uow
+
+        def work() -> int:
+            rows = lot_trace.trace_lot(uow, number).rows
+            path.write_text(lot_trace.trace_csv(rows), encoding="utf-8", newline="")
+            return len(rows)
+
+        self.export_button.setEnabled(False)
+        self._runner.run(work, lambda n: self._exported(path, n), self._export_failed)
+
+    # -- building -----------------------------------------------------------------
+    def _build(self) -> None:
+        actions = QHBoxLayout()
+        for button in (
+            self.receive_button,
+            self.quarantine_button,
+            self.recall_button,
+            self.release_button,
+            self.waste_button,
+        ):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        lots = QGroupBox("Lots in stock")
+        lots_layout = QVBoxLayout(lots)
+        lots_layout.addWidget(self.summary)
+        lots_layout.addWidget(self.table, 1)
+        lots_layout.addLayout(actions)
+        lots_layout.addWidget(self.message)
+
+        trace = QGroupBox("Lot trace (product recall)")
+        search = QHBoxLayout()
+        search.addWidget(self.trace_input, 1)
+        search.addWidget(self.trace_button)
+        search.addWidget(self.export_button)
+        trace_layout = QVBoxLayout(trace)
+        trace_layout.addLayout(search)
+        trace_layout.addWidget(self.trace_summary)
+        trace_layout.addWidget(self.trace_table, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(lots)
+        splitter.addWidget(trace)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    # -- actions ------------------------------------------------------------------
+    def _lot_page(self, offset: int, limit: int) -> Sequence[LotRow]:
+        return stock.lot_page(self._uow, today=self._today(), offset=offset, limit=limit)
+
+    def _trace_page(self, offset: int, limit: int) -> Sequence[TraceRow]:
+        if not self._traced:
+            return ()
+        return lot_trace.trace_lot(self._uow, self._traced, offset=offset, limit=limit).rows
+
+    def _selection(self) -> None:
+        lot = self.selected_lot()
+        status = lot.status if lot else None
+        self.quarantine_button.setEnabled(status is LotStatus.AVAILABLE)
+        self.recall_button.setEnabled(lot is not None and status is not LotStatus.RECALLED)
+        self.release_button.setEnabled(status is LotStatus.QUARANTINED)
+        self.waste_button.setEnabled(lot is not None and lot.quantity_remaining > 0)
+        if lot is not None and not self.trace_input.text().strip():
+            self.trace_input.setPlaceholderText(f"Lot number, e.g. {lot.lot_number}")
+
+    def _received(self, dialog: ReceiveLotDialog) -> None:
+        row = self._act(
+            lambda: stock.receive_lot(
+                self._uow, self._actor, dialog.lot_input(), today=self._today()
+            ),
+            None,
+        )
+        if isinstance(row, LotRow):
+            self.message.setText(
+                f"Received lot {row.lot_number}: {row.quantity_received} doses, expiry "
+                f"{format_date(row.expiry_date)}."
+            )
+            self.select_lot(row.id)
+
+    def _set_status(self, lot: LotRow, status: LotStatus, reason: str) -> None:
+        action = {
+            LotStatus.QUARANTINED: stock.quarantine_lot,
+            LotStatus.RECALLED: stock.recall_lot,
+            LotStatus.AVAILABLE: stock.release_lot,
+        }[status]
+        done = self._act(
+            lambda: action(self._uow, self._actor, lot.id, reason, today=self._today()),
+            f"Lot {lot.lot_number} is now {status.label.lower()}.",
+        )
+        if done is not None and status is LotStatus.RECALLED:
+            self.trace_input.setText(lot.lot_number)
+            self.trace()
+
+    def _act(self, work: Callable[[], LotRow], success: str | None) -> LotRow | None:
+        """Run a quick stock change; a person's mistake becomes a message, not a crash."""
+        try:
+            row = work()
+        except ValidationFailed as failure:
+            self._say("Not saved: " + str(failure), error=True)
+            return None
+        except UserError as error:
+            self._say(f"Not saved: {error}", error=True)
+            return None
+        if success:
+            self._say(success)
+        self.refresh()
+        self.changed.emit()
+        return row
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b42318;" if error else "color: #2e7d32;")
+
+    def _show(self, dialog: QDialog) -> None:
+        self.dialog = dialog
+        dialog.open()
+
+    def _traced_lot(self, result: tuple[lot_trace.LotTrace, int]) -> None:
+        found, doses = result
+        self.trace_button.setEnabled(True)
+        if found.lot_number != self._traced:
+            return  # another lot was asked for meanwhile; its answer follows
+        self.trace_model.show_first_page(found.rows)
+        number = found.lot_number
+        if not found.lots and not doses:
+            self.trace_summary.setText(f"No lot {number} was received and no dose from it given.")
+        else:
+            lots = "; ".join(
+                f"{lot.product}, expiry {format_date(lot.expiry_date)}, {lot.status.label.lower()}"
+                for lot in found.lots
+            )
+            self.trace_summary.setText(
+                f"Lot {number}: {doses} dose{'s' if doses != 1 else ''} given"
+                + (f" ({lots})" if lots else "")
+            )
+        self.export_button.setEnabled(doses > 0)
+
+    def _trace_failed(self, error: BaseException, _trace: str) -> None:
+        self.trace_button.setEnabled(True)
+        raise error  # reading a lot cannot fail for a reason a person can fix: a bug
+
+    def _exported(self, path: Path, count: int) -> None:
+        self.export_button.setEnabled(True)
+        self.trace_summary.setText(
+            f"{self.trace_summary.text()} · exported {count} row{'s' if count != 1 else ''} "
+            f"to {path}"
+        )
+
+    def _export_failed(self, error: BaseException, _trace: str) -> None:
+        self.export_button.setEnabled(True)
+        if isinstance(error, OSError):
+            self.trace_summary.setText(f"Could not write the CSV: {error.strerror or error}")
+            return
+        raise error
+
+    def _ask_csv_path(self, suggested: str) -> Path | None:
+        name, _filter = QFileDialog.getSaveFileName(
+            self, "Export lot trace", suggested, "CSV files (*.csv)"
+        )
+        return Path(name) if name else None
+
+
+class ReceiveLotDialog(QDialog):
+    """A delivery: product, lot, expiry, quantity, supplier, each checked as it is typed."""
+
+    def __init__(
+        self,
+        products: Sequence[stock.ProductSummary],
+        today: Callable[[], dt.date],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Receive lot")
+        self._today = today
+        self._touched: set[str] = set()
+        self.product = QComboBox()
+        self.product.setObjectName("product")
+        self.product.addItem("Choose the product…", None)
+        for product in products:
+            self.product.addItem(product.label, product.id)
+        self.lot_number = QLineEdit()
+        self.lot_number.setObjectName("lotNumber")
+        self.lot_number.setMaxLength(40)
+        self.expiry = QLineEdit()
+        self.expiry.setObjectName("expiry")
+        self.expiry.setPlaceholderText("DD/MM/YYYY")
+        self.quantity = QSpinBox()
+        self.quantity.setObjectName("quantity")
+        self.quantity.setRange(0, stock.MAX_QUANTITY)
+        self.quantity.setSpecialValueText("—")
+        self.supplier = QLineEdit()
+        self.supplier.setObjectName("supplier")
+        self.errors: dict[str, QLabel] = {}
+        self.ok_button = QPushButton("Receive")
+        self.ok_button.setObjectName("receiveOk")
+        self.ok_button.clicked.connect(self.accept)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        form = QFormLayout()
+        for label, name, widget in (
+            ("Product", "product_id", self.product),
+            ("Lot number", "lot_number", self.lot_number),
+            ("Expiry", "expiry_date", self.expiry),
+            ("Quantity (doses)", "quantity", self.quantity),
+            ("Supplier", "supplier", self.supplier),
+        ):
+            form.addRow(label, self._row(name, widget))
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.ok_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        self.product.currentIndexChanged.connect(lambda _i: self._edited("product_id"))
+        self.lot_number.textEdited.connect(lambda _t: self._edited("lot_number"))
+        self.expiry.textEdited.connect(lambda _t: self._edited("expiry_date"))
+        self.quantity.valueChanged.connect(lambda _v: self._edited("quantity"))
+        self.supplier.textEdited.connect(lambda _t: self._edited("supplier"))
+        self._refresh()
+
+    def lot_input(self) -> LotInput:
+        product = self.product.currentData()
+        return LotInput(
+            product_id=product if isinstance(product, int) else None,
+            lot_number=self.lot_number.text(),
+            expiry_date=parse_date(self.expiry.text()),
+            quantity=self.quantity.value() or None,
+            supplier=self.supplier.text(),
+        )
+
+    def problems(self) -> dict[str, str]:
+        problems = stock.validate_lot_input(self.lot_input(), self._today())
+        if self.expiry.text().strip() and parse_date(self.expiry.text()) is None:
+            problems["expiry_date"] = "is not a date: use DD/MM/YYYY"
+        return problems
+
+    def accept(self) -> None:
+        self._touched.update(self.errors)
+        self._refresh()
+        if not self.problems():
+            super().accept()
+
+    def _row(self, name: str, widget: QWidget) -> QWidget:
+        error = QLabel("")
+        error.setProperty("role", "fieldError")
+        error.setObjectName(f"error_{name}")
+        error.setWordWrap(True)
+        error.hide()
+        self.errors[name] = error
+        holder = QWidget()
+        column = QVBoxLayout(holder)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        column.addWidget(error)
+        return holder
+
+    def _edited(self, name: str) -> None:
+        self._touched.add(name)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        problems = self.problems()
+        for name, label in self.errors.items():
+            message = problems.get(name) if name in self._touched else None
+            label.setText(message or "")
+            label.setVisible(bool(message))
+        self.ok_button.setEnabled(not problems)
+
+
+class ReasonDialog(QDialog):
+    """Confirm a stock action with the reason kept in the audit trail (and a quantity)."""
+
+    def __init__(
+        self,
+        title: str,
+        explanation: str,
+        action: str,
+        *,
+        quantity: int | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        intro = QLabel(explanation)
+        intro.setWordWrap(True)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("reason")
+        self.reason.setPlaceholderText("Reason (kept in the audit trail)")
+        self.quantity = QSpinBox()
+        self.quantity.setObjectName("quantity")
+        self.quantity.setRange(1, max(1, quantity or 1))
+        self.ok_button = QPushButton(action)
+        self.ok_button.setObjectName("reasonOk")
+        self.ok_button.clicked.connect(self.accept)
+        cancel = QPushButton("Cancel")
+        cancel.clicked.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("Reason", self.reason)
+        if quantity is not None:
+            form.addRow("Doses", self.quantity)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.ok_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        self.reason.textEdited.connect(lambda _t: self._refresh())
+        self._refresh()
+
+    def accept(self) -> None:
+        if self.reason.text().strip():
+            super().accept()
+
+    def _refresh(self) -> None:
+        self.ok_button.setEnabled(bool(self.reason.text().strip()))
+
+
+def _table(model: QAbstractTableModel, widths: Sequence[int]) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(False)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for column, width in enumerate(widths):
+        header.resizeSection(column, width)
+    return table
+
+
+def _lot_cells(row: LotRow) -> tuple[str, ...]:
+    return (
+        f"{row.product.brand} ({row.product.drug})",
+        row.lot_number,
+        format_date(row.expiry_date),
+        f"{row.quantity_remaining} of {row.quantity_received}",
+        row.state_text(),
+    )
+
+
+def _trace_cells(row: TraceRow) -> tuple[str, ...]:
+    return (
+        format_date(row.date_given),
+        row.name,
+        format_for_display(row.nhs_number),
+        format_date(row.date_of_birth),
+        row.phone,
+        row.email,
+        row.address,
+        row.site,
+        row.given_by,
+    )

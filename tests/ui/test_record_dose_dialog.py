@@ -1,0 +1,395 @@
+"""Recording a dose through the real dialog, as a nurse does at the injection."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QDialog
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select, update
+
+from clinic_app.domain.codes import AdministrationStatus, LabTest, Role
+from clinic_app.persistence.engine import create_engine
+from clinic_app.persistence.migrate import upgrade_database
+from clinic_app.persistence.models import (
+    Administration,
+    Lot,
+    PrescriberDecision,
+    SafetyAcknowledgement,
+)
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services import administrations as adm
+from clinic_app.services.actor import Actor
+from clinic_app.services.administrations import AdministrationRecord
+from clinic_app.services.users import list_active_users
+from clinic_app.ui.record_dose_dialog import RecordDoseDialog
+from tests.integration.dose_helpers import (
+    TODAY,
+    Clinic,
+    add_lab,
+    add_patient,
+    build_clinic,
+    due_appointment,
+    given_input,
+    start_course,
+)
+
+
+@dataclass(frozen=True)
+class Scene:
+    clinic: Clinic
+    patient: int
+    appointment: int
+
+
+@pytest.fixture
+def scene(sqlite_url: str) -> Iterator[Scene]:
+    engine = create_engine(sqlite_url)
+    upgrade_database(engine, backup=False)
+    clinic = build_clinic(UnitOfWork(engine))
+    patient = add_patient(clinic)
+    appointment = due_appointment(clinic.uow, start_course(clinic.uow, patient))
+    yield Scene(clinic, patient, appointment)
+    engine.dispose()
+
+
+def open_dialog(qtbot: QtBot, scene: Scene, appointment: int | None = -1) -> RecordDoseDialog:
+    dialog = RecordDoseDialog(
+        scene.clinic.uow,
+        scene.clinic.nurse,
+        scene.patient,
+        scene.appointment if appointment == -1 else appointment,
+        today=lambda: TODAY,
+    )
+    qtbot.addWidget(dialog)
+    dialog.show()
+    return dialog
+
+
+def choose(combo: QComboBox, data: object) -> None:
+    index = combo.findData(data)
+    assert index >= 0, f"{data!r} not offered"
+    combo.setCurrentIndex(index)
+
+
+def complete(qtbot: QtBot, dialog: RecordDoseDialog) -> None:
+    """What the nurse always does: the authority and the patient's consent."""
+    choose(dialog.authority_combo, "psd")
+    qtbot.mouseClick(dialog.consent, Qt.MouseButton.LeftButton)
+
+
+def administrations(scene: Scene) -> int:
+    with scene.clinic.uow.read() as session:
+        return session.scalar(select(func.count()).select_from(Administration)) or 0
+
+
+def test_a_dose_is_recorded_through_the_dialog(qtbot: QtBot, scene: Scene) -> None:
+    dialog = open_dialog(qtbot, scene)
+    assert dialog.patient_name.text() == "SMITH, Margaret"
+    assert dialog.patient_nhs.text().startswith("NHS 999 000 ")
+    assert dialog.patient_dob.text() == "Born 03/04/1950 (76 years)"
+    assert "Dose 1 (maintenance), hydroxocobalamin 1 mg" in dialog.dose_line.text()
+    assert dialog.dose_volume.text() == "1 mg = 1.0 mL"
+    assert dialog.site_combo.currentData() == "deltoid"
+    assert dialog.side_combo.currentData() == "left"
+    assert not dialog.record_button.isEnabled()  # authority and consent still to do
+    assert "authority, consent" in dialog.problem_summary.text()
+
+    complete(qtbot, dialog)
+    qtbot.keyClicks(dialog.reaction, "none")
+    assert dialog.record_button.isEnabled()
+    with qtbot.waitSignal(dialog.recorded, timeout=10_000) as saved:
+        qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+
+    record: AdministrationRecord = saved.args[0]
+    assert record.status is AdministrationStatus.COMPLETED
+    assert record.lot_number == "CH25C052"  # the soonest-expiring usable lot, preselected
+    assert (record.dose_text, record.site_text, record.reaction) == (
+        "1 mg = 1.0 mL",
+        "Left deltoid",
+        "none",
+    )
+    assert record.performer == "Amira Patel (RN)"
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert administrations(scene) == 1
+
+
+def test_an_expired_lot_is_refused_with_its_expiry(qtbot: QtBot, scene: Scene) -> None:
+    dialog = open_dialog(qtbot, scene)
+    complete(qtbot, dialog)
+    expired = scene.clinic.stock.expired
+    index = dialog.lot_combo.findData(expired)
+    assert dialog.lot_combo.itemText(index).startswith("EXPIRED: CH24A117 - exp 23/11/2026")
+    dialog.lot_combo.setCurrentIndex(index)
+
+    assert "Lot CH24A117 expired on 23/11/2026: do not use it." in dialog.lot_status.text()
+    refusal = dialog.findChild(type(dialog.lot_status), "finding_lot_expired")
+    assert refusal is not None and refusal.text().startswith("✖ Cannot give: Lot CH24A117")
+    assert not dialog.record_button.isEnabled()
+    assert dialog.problem_summary.text() == "Cannot be recorded as given: see the safety checks."
+    assert dialog.record_given() is False
+    assert administrations(scene) == 0
+
+    choose(dialog.lot_combo, scene.clinic.stock.lot)
+    assert dialog.record_button.isEnabled()
+
+
+def test_a_platelet_hold_needs_a_prescriber_decision(qtbot: QtBot, scene: Scene) -> None:
+    add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 18, TODAY - dt.timedelta(days=2))
+    dialog = open_dialog(qtbot, scene)
+    assert dialog.platelet_panel.property("severity") == "hold"
+    assert dialog.platelet_title.text() == "Hold the IM injection until a prescriber decides"
+    assert dialog.platelet_count.text() == "Latest count 18 x10^9/L on 22/11/2026 (band 10-25)"
+    assert "off-licence prescriber decision" in dialog.platelet_instructions.text()
+    assert (dialog.needle_gauge.value(), dialog.pressure_minutes.value()) == (25, 10)
+    complete(qtbot, dialog)
+    assert dialog.decision_box.isVisible()
+    assert not dialog.record_button.isEnabled()
+
+    qtbot.keyClicks(dialog.decision_name, "Dr Helen Morgan")
+    assert not dialog.record_button.isEnabled()  # the decision itself is still missing
+    qtbot.keyClicks(dialog.decision_text, "Give IM, 25G, 10 minutes firm pressure")
+    box = dialog.ack_boxes["platelets_hold_authorised"]
+    assert "Prescriber decision by Dr Helen Morgan on 24/11/2026" in box.accessibleName()
+    assert not dialog.record_button.isEnabled()  # seen, but not yet ticked
+    qtbot.waitUntil(box.isVisible)
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert dialog.record_button.isEnabled()
+
+    with qtbot.waitSignal(dialog.recorded, timeout=10_000):
+        dialog.record_button.click()
+    with scene.clinic.uow.read() as session:
+        decision = session.scalars(select(PrescriberDecision)).one()
+        assert (decision.prescriber_name, decision.decided_on) == ("Dr Helen Morgan", TODAY)
+        codes = session.scalars(select(SafetyAcknowledgement.check_code)).all()
+        assert codes == ["platelets_hold_authorised"]
+
+
+def test_a_decision_dated_before_the_count_is_refused_beside_its_field(
+    qtbot: QtBot, scene: Scene
+) -> None:
+    add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 6, TODAY - dt.timedelta(days=2))
+    dialog = open_dialog(qtbot, scene)
+    complete(qtbot, dialog)
+    qtbot.keyClicks(dialog.decision_name, "Dr Helen Morgan")
+    qtbot.keyClicks(dialog.decision_text, "Give after transfusion")
+    dialog.decision_date.selectAll()
+    qtbot.keyClicks(dialog.decision_date, "01/11/2026")
+    error = dialog.errors["decision_decided_on"]
+    assert error.isVisible()
+    assert error.text().startswith("Date is before the result it answers (22/11/2026)")
+    assert not dialog.record_button.isEnabled()
+    assert "platelets_hold_authorised" not in dialog.ack_boxes
+
+
+def test_the_small_needle_band_is_shown_and_prefilled(qtbot: QtBot, scene: Scene) -> None:
+    add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 38, TODAY - dt.timedelta(days=5))
+    dialog = open_dialog(qtbot, scene)
+    assert dialog.platelet_panel.property("severity") == "warn"
+    assert "25-27G" in dialog.platelet_instructions.text()
+    assert (dialog.needle_gauge.value(), dialog.pressure_minutes.value()) == (25, 10)
+    complete(qtbot, dialog)
+    assert dialog.record_button.isEnabled()
+    dialog.needle_gauge.setValue(21)
+    assert dialog.errors["needle_gauge"].text().startswith("Needle use a 25G or finer needle")
+    assert not dialog.record_button.isEnabled()
+
+
+def test_the_buttock_needs_a_reason_and_a_tick(qtbot: QtBot, scene: Scene) -> None:
+    dialog = open_dialog(qtbot, scene)
+    complete(qtbot, dialog)
+    assert not dialog.site_reason.isVisible()
+    choose(dialog.site_combo, "dorsogluteal")
+    assert dialog.site_reason.isVisible()
+    assert dialog.errors["site_reason"].isVisible()
+    assert not dialog.record_button.isEnabled()
+    qtbot.keyClicks(dialog.site_reason, "both deltoids bruised")
+    assert not dialog.record_button.isEnabled()
+    box = dialog.ack_boxes["site_outside_template"]
+    qtbot.waitUntil(box.isVisible)
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton)
+    assert dialog.record_button.isEnabled()
+
+
+def test_not_given_records_the_reason(qtbot: QtBot, scene: Scene) -> None:
+    dialog = open_dialog(qtbot, scene)
+    sub = dialog.open_not_given()
+    assert not sub.ok_button.isEnabled()
+    choose(sub.reason_combo, "other")
+    assert not sub.ok_button.isEnabled() and sub.problem.isVisible()
+    qtbot.keyClicks(sub.note, "fainted in the waiting room")
+    with qtbot.waitSignal(dialog.recorded, timeout=10_000) as saved:
+        qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
+    record: AdministrationRecord = saved.args[0]
+    assert record.status is AdministrationStatus.NOT_DONE
+    assert record.notes == "fainted in the waiting room"
+
+
+def test_a_refusal_from_the_service_is_shown_and_nothing_is_saved(
+    qtbot: QtBot, scene: Scene
+) -> None:
+    dialog = open_dialog(qtbot, scene)
+    complete(qtbot, dialog)
+    with scene.clinic.uow.write() as session:  # another workstation used the last ampoules
+        session.execute(update(Lot).values(quantity_remaining=0))
+    assert dialog.record_given()
+    qtbot.waitUntil(lambda: not dialog.busy and dialog.error_banner.isVisible(), timeout=10_000)
+    assert dialog.error_banner.text().startswith("Not saved: Lot CH25C052 has no doses left")
+    assert dialog.isVisible() and administrations(scene) == 0
+
+
+def test_a_dose_already_given_opens_as_a_message(qtbot: QtBot, scene: Scene) -> None:
+    adm.record_administration(
+        scene.clinic.uow,
+        scene.clinic.nurse,
+        given_input(scene.patient, scene.appointment, scene.clinic.stock.lot),
+        today=TODAY,
+    )
+    dialog = open_dialog(qtbot, scene)
+    assert dialog.context is None
+    assert "Dose 1 was already recorded as given" in dialog.error_banner.text()
+    assert dialog.record_given() is False
+
+
+def test_a_walk_in_says_so(qtbot: QtBot, scene: Scene) -> None:
+    dialog = open_dialog(qtbot, scene, appointment=None)
+    assert "walk-in" in dialog.dose_line.text()
+    complete(qtbot, dialog)
+    with qtbot.waitSignal(dialog.recorded, timeout=10_000) as saved:
+        dialog.record_button.click()
+    assert saved.args[0].walk_in
+
+
+# -- any input: no crash, and invalid input never saves ------------------------------------
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dose-template") / "clinic.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade_database(engine, backup=False)
+    clinic = build_clinic(UnitOfWork(engine))
+    patient = add_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    start_course(clinic.uow, patient)
+    engine.dispose()
+    return path
+
+
+text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+
+#: A valid value for each input, and what a careless or hostile hand might put there.
+FORM_INPUTS: dict[str, tuple[object, st.SearchStrategy[object]]] = {
+    "lot": (2, st.integers(min_value=0, max_value=3)),
+    "route": (0, st.integers(min_value=0, max_value=1)),
+    "site": (0, st.integers(min_value=0, max_value=3)),
+    "side": (1, st.integers(min_value=0, max_value=1)),
+    "reason": ("", text),
+    "needle": (25, st.integers(min_value=18, max_value=30)),
+    "pressure": (10, st.integers(min_value=0, max_value=30)),
+    "authority": (1, st.integers(min_value=0, max_value=2)),
+    "consent": (True, st.booleans()),
+    "reaction": ("none", st.one_of(text, st.just("r" * 1001))),
+    "notes": ("", st.one_of(text, st.just("n" * 2001))),
+    "tick": (True, st.booleans()),
+    "name": ("Dr Helen Morgan", text),
+    "decided": ("24/11/2026", st.one_of(text, st.sampled_from(["20/11/2026", "31/02/2026"]))),
+    "decision": ("Give IM, 25G, 10 minutes pressure", text),
+}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    platelets=st.sampled_from([None, 200.0, 38.0, 25.0, 18.0, 4.0]),
+    inr=st.sampled_from([None, 2.1, 3.8]),
+    changed=st.sets(st.sampled_from(sorted(FORM_INPUTS)), max_size=4),
+    data=st.data(),
+)
+def test_no_input_crashes_the_form_and_invalid_input_never_saves(
+    qtbot: QtBot,
+    template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    platelets: float | None,
+    inr: float | None,
+    changed: set[str],
+    data: st.DataObject,
+) -> None:
+    value = {
+        name: data.draw(strategy, label=name) if name in changed else valid
+        for name, (valid, strategy) in FORM_INPUTS.items()
+    }
+    path = tmp_path_factory.mktemp("dose") / "clinic.sqlite"
+    with closing(sqlite3.connect(template)) as source, closing(sqlite3.connect(path)) as target:
+        source.backup(target)
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        uow = UnitOfWork(engine)
+        if platelets is not None:
+            add_lab(uow, 1, LabTest.PLATELETS, platelets, TODAY - dt.timedelta(days=3))
+        if inr is not None:
+            add_lab(uow, 1, LabTest.INR, inr, TODAY - dt.timedelta(days=1))
+        dialog = RecordDoseDialog(uow, build_actor(uow), 1, None, today=lambda: TODAY)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        fill(dialog, value)
+        valid = dialog.can_record()
+        event("saved" if valid else "refused")
+        assert dialog.record_button.isEnabled() is valid
+        assert dialog.record_given() is valid
+        qtbot.waitUntil(lambda: not dialog.busy, timeout=10_000)
+        with uow.read() as session:
+            saved = session.scalar(select(func.count()).select_from(Administration))
+        # The form's own verdict and the service's agree: valid saves, invalid never does.
+        assert saved == (1 if valid else 0), dialog.error_banner.text()
+        dialog.close()
+    finally:
+        engine.dispose()
+
+
+def number(value: object) -> int:
+    assert isinstance(value, int)
+    return value
+
+
+def fill(dialog: RecordDoseDialog, value: dict[str, object]) -> None:
+    """Set every input as a person could, edits signalled as if typed."""
+    dialog.lot_combo.setCurrentIndex(number(value["lot"]))
+    dialog.route_combo.setCurrentIndex(number(value["route"]))
+    dialog.site_combo.setCurrentIndex(number(value["site"]))
+    dialog.side_combo.setCurrentIndex(number(value["side"]))
+    dialog.needle_gauge.setValue(number(value["needle"]))
+    dialog.pressure_minutes.setValue(number(value["pressure"]))
+    dialog.authority_combo.setCurrentIndex(number(value["authority"]))
+    dialog.consent.setChecked(bool(value["consent"]))
+    dialog.notes.setPlainText(str(value["notes"]))
+    for field, key in (
+        (dialog.site_reason, "reason"),
+        (dialog.reaction, "reaction"),
+        (dialog.decision_name, "name"),
+        (dialog.decision_date, "decided"),
+        (dialog.decision_text, "decision"),
+    ):
+        field.setText(str(value[key]))
+        field.textEdited.emit(str(value[key]))
+    if value["tick"]:
+        for box in list(dialog.ack_boxes.values()):
+            box.setChecked(True)
+        for box in list(dialog.ack_boxes.values()):  # ticking may reveal the next one
+            box.setChecked(True)
+
+
+def build_actor(uow: UnitOfWork) -> Actor:
+    (nurse,) = [user for user in list_active_users(uow) if user.role is Role.NURSE]
+    return nurse.as_actor()

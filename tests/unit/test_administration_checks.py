@@ -1,0 +1,340 @@
+"""The safety checks before a dose is recorded, one rule at a time (pure, no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clinic_app.domain.administration_checks import (
+    CheckFacts,
+    Choice,
+    DecisionFacts,
+    FindingCode,
+    Findings,
+    LotFacts,
+    PatientFlags,
+    Severity,
+    check_administration,
+)
+from clinic_app.domain.codes import LotStatus, Side, Site
+from clinic_app.domain.platelet_bands import assess_platelets
+from clinic_app.domain.site_rotation import SiteChoice
+from clinic_app.services.thresholds import platelet_rules
+
+TODAY = dt.date(2026, 11, 24)
+RULES = platelet_rules()
+LOT = LotFacts(
+    lot_id=1,
+    lot_number="CH26B310",
+    expiry=TODAY + dt.timedelta(days=400),
+    status=LotStatus.AVAILABLE,
+    remaining=40,
+    drug="hydroxocobalamin",
+    product_label="Cobalin-H ampoule",
+    strength_micrograms_per_ml=1000,
+    container_volume_ml=1.0,
+    multi_dose=False,
+    licensed_routes=("IM",),
+)
+LEFT_DELTOID = SiteChoice(Site.DELTOID, Side.LEFT)
+YESTERDAY = TODAY - dt.timedelta(days=1)
+
+
+def facts(count: float | None = 200, **changes: object) -> CheckFacts:
+    latest = None if count is None else (count, TODAY - dt.timedelta(days=5))
+    ever_low = changes.pop("ever_low", False)
+    base = CheckFacts(
+        today=TODAY,
+        drug="hydroxocobalamin",
+        template_routes=("IM",),
+        dose_micrograms=1000,
+        platelets=assess_platelets(latest, bool(ever_low), TODAY, 90, RULES),
+        anticoagulant_wording=RULES.anticoagulant,
+        course_id=7,
+        course_start=TODAY - dt.timedelta(days=100),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def check(base: CheckFacts | None = None, **choice: object) -> Findings:
+    chosen = Choice(lot=LOT, route="IM", site=LEFT_DELTOID)
+    return check_administration(base or facts(), replace(chosen, **choice))  # type: ignore[arg-type]
+
+
+def codes(found: Findings, severity: Severity | None = None) -> set[str]:
+    return {f.code.value for f in found.items if severity is None or f.severity is severity}
+
+
+def test_an_ordinary_dose_has_nothing_to_stop_it() -> None:
+    found = check()
+    assert found.refusals == ()
+    assert found.to_acknowledge == ()
+
+
+def test_an_expired_lot_is_refused_naming_its_expiry() -> None:
+    expired = replace(LOT, expiry=TODAY - dt.timedelta(days=1))
+    found = check(lot=expired)
+    (refusal,) = found.refusals
+    assert refusal.code is FindingCode.LOT_EXPIRED
+    assert refusal.message.startswith("Lot CH26B310 expired on 23/11/2026: do not use it.")
+
+
+def test_a_lot_expiring_today_is_still_usable_but_flagged() -> None:
+    found = check(lot=replace(LOT, expiry=TODAY))
+    assert found.refusals == ()
+    assert "expires today" in next(
+        f.message for f in found.items if f.code.value == "lot_expires_soon"
+    )
+
+
+def test_a_lot_expiring_within_the_warning_period_is_flagged() -> None:
+    found = check(lot=replace(LOT, expiry=TODAY + dt.timedelta(days=30)))
+    assert codes(found, Severity.WARN) == {"lot_expires_soon"}
+    assert "expires in 30 days (24/12/2026)" in found.items[0].message
+    assert "lot_expires_soon" not in codes(check(lot=replace(LOT, expiry=TODAY + dt.timedelta(31))))
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(LotStatus.RECALLED, "lot_recalled"), (LotStatus.QUARANTINED, "lot_quarantined")],
+)
+def test_recalled_or_quarantined_lots_are_refused(status: LotStatus, code: str) -> None:
+    assert codes(check(lot=replace(LOT, status=status)), Severity.REFUSE) == {code}
+
+
+def test_an_empty_lot_or_another_drug_is_refused() -> None:
+    assert codes(check(lot=replace(LOT, remaining=0)), Severity.REFUSE) == {"lot_empty"}
+    wrong = replace(LOT, drug="cyanocobalamin", product_label="Cyanocobalamin vial")
+    found = check(lot=wrong)
+    assert codes(found, Severity.REFUSE) == {"lot_wrong_drug"}
+    assert "this course is hydroxocobalamin" in found.refusals[0].message
+
+
+def test_a_mistyped_strength_is_refused_before_the_volume_is_drawn() -> None:
+    found = check(lot=replace(LOT, strength_micrograms_per_ml=100))
+    assert codes(found, Severity.REFUSE) == {"volume_implausible"}
+    assert "per mL, not per ampoule" in found.refusals[0].message
+
+
+def test_iv_is_never_allowed() -> None:
+    found = check(route="IV")
+    assert codes(found, Severity.REFUSE) == {"route_iv"}
+    assert "never given intravenously" in found.refusals[0].message
+
+
+def test_sc_outside_the_template_needs_a_prescriber_decision() -> None:
+    found = check(route="SC")
+    assert "route_not_allowed" in codes(found, Severity.REFUSE)
+    assert "prescriber decision" in found.refusals[0].message
+    decision = DecisionFacts("sc_route", "Deep SC: bleeding risk", "Dr Helen Morgan", TODAY)
+    allowed = check(facts(decisions=(decision,)), route="SC")
+    assert allowed.refusals == ()
+    assert codes(allowed, Severity.ACKNOWLEDGE) == {"route_outside_template", "route_off_licence"}
+    assert "Dr Helen Morgan on 24/11/2026" in allowed.to_acknowledge[0].message
+
+
+def test_sc_allowed_by_the_template_and_licence_needs_nothing() -> None:
+    cyano = replace(
+        LOT, drug="cyanocobalamin", licensed_routes=("IM", "SC"), product_label="Cyano vial"
+    )
+    base = facts(drug="cyanocobalamin", template_routes=("IM", "SC"), dose_micrograms=100)
+    found = check(base, lot=cyano, route="SC")
+    assert found.refusals == () and found.to_acknowledge == ()
+
+
+@pytest.mark.parametrize(
+    ("decision", "usable"),
+    [
+        (DecisionFacts("sc_route", "SC", "Dr A", TODAY), True),
+        (DecisionFacts("sc_route", "SC", "Dr A", TODAY + dt.timedelta(days=1)), False),
+        (DecisionFacts("sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY), True),
+        (
+            DecisionFacts(
+                "sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY - dt.timedelta(1)
+            ),
+            False,
+        ),
+        (DecisionFacts("sc_route", "SC", "Dr A", TODAY, course_id=8), False),
+        (DecisionFacts("platelet_hold", "give", "Dr A", TODAY), False),
+    ],
+    ids=["today", "future", "valid-until-today", "lapsed", "other-course", "other-topic"],
+)
+def test_a_decision_counts_only_when_in_force_for_this_course(
+    decision: DecisionFacts, usable: bool
+) -> None:
+    found = check(facts(decisions=(decision,)), route="SC")
+    assert ("route_not_allowed" not in codes(found)) is usable
+
+
+def test_dorsogluteal_needs_a_reason_and_is_then_acknowledged() -> None:
+    buttock = SiteChoice(Site.DORSOGLUTEAL, Side.LEFT)
+    refused = check(site=buttock)
+    assert codes(refused, Severity.REFUSE) == {"site_dorsogluteal_no_reason"}
+    assert "upper outer quadrant" in refused.refusals[0].message
+    with_reason = check(site=buttock, site_reason="both deltoids bruised")
+    assert codes(with_reason, Severity.ACKNOWLEDGE) == {"site_outside_template"}
+
+
+def test_the_same_site_as_last_time_is_warned() -> None:
+    base = facts(last_site=LEFT_DELTOID, last_site_on=TODAY - dt.timedelta(days=90))
+    found = check(base)
+    assert codes(found, Severity.WARN) == {"site_not_rotated"}
+    assert "Left deltoid was also used last time on 26/08/2026" in found.items[0].message
+    assert codes(check(base, site=SiteChoice(Site.DELTOID, Side.RIGHT))) == set()
+
+
+def test_cyanocobalamin_with_renal_impairment_is_acknowledged_once_per_course() -> None:
+    cyano = replace(LOT, drug="cyanocobalamin", licensed_routes=("IM", "SC"))
+    base = facts(
+        drug="cyanocobalamin",
+        dose_micrograms=1000,
+        patient=PatientFlags(renal_impairment=True),
+    )
+    assert codes(check(base, lot=cyano), Severity.ACKNOWLEDGE) == {"renal_cyanocobalamin"}
+    seen = replace(base, acknowledged_once=frozenset({"renal_cyanocobalamin"}))
+    found = check(seen, lot=cyano)
+    assert codes(found, Severity.ACKNOWLEDGE) == set()
+    assert codes(found, Severity.INFO) == {"renal_cyanocobalamin"}
+    assert "hydroxocobalamin" not in codes(
+        check(facts(patient=PatientFlags(renal_impairment=True)))
+    )
+
+
+def test_folic_acid_before_any_b12_is_acknowledged() -> None:
+    base = facts(patient=PatientFlags(on_folic_acid=True), b12_given_before=False)
+    found = check(base)
+    assert codes(found, Severity.ACKNOWLEDGE) == {"folic_acid_before_b12"}
+    assert "mask anaemia" in found.to_acknowledge[0].message
+    assert codes(check(replace(base, b12_given_before=True))) == set()
+
+
+@pytest.mark.parametrize("count", [24, 10, 9, 0.5])
+def test_hold_bands_refuse_without_a_prescriber_decision(count: float) -> None:
+    found = check(facts(count))
+    assert codes(found, Severity.REFUSE) == {"platelets_hold"}
+    assert "prescriber decision" in found.refusals[0].message
+    assert found.refusals[0].message.startswith(f"Platelets {count:g} x10^9/L on 19/11/2026")
+
+
+def test_a_prescriber_decision_made_after_the_count_unlocks_the_hold() -> None:
+    decision = DecisionFacts("platelet_hold", "Give IM, 25G, 10 min", "Dr H Morgan", TODAY)
+    found = check(facts(18, decisions=(decision,)))
+    assert found.refusals == ()
+    assert codes(found, Severity.ACKNOWLEDGE) == {"platelets_hold_authorised"}
+    assert "Dr H Morgan on 24/11/2026: Give IM, 25G, 10 min" in found.to_acknowledge[0].message
+    older = replace(decision, decided_on=TODAY - dt.timedelta(days=6))  # before the count
+    assert codes(check(facts(18, decisions=(older,))), Severity.REFUSE) == {"platelets_hold"}
+
+
+def test_the_small_needle_band_warns_with_its_instructions() -> None:
+    found = check(facts(38))
+    assert found.refusals == () and found.to_acknowledge == ()
+    (warning,) = found.items
+    assert warning.code is FindingCode.PLATELETS_LOW
+    assert "25-27G" in warning.message and "5-10 minutes" in warning.message
+
+
+def test_missing_or_stale_count_after_a_low_one_warns() -> None:
+    assert codes(check(facts(None, ever_low=True)), Severity.WARN) == {"platelets_check"}
+    old = replace(
+        facts(),
+        platelets=assess_platelets((200, TODAY - dt.timedelta(days=200)), True, TODAY, 90, RULES),
+    )
+    assert codes(check(old), Severity.WARN) == {"platelets_check"}
+    assert codes(check(facts(None))) == {"platelets_none"}
+
+
+def test_anticoagulated_patients_are_told_to_check_inr() -> None:
+    base = facts(patient=PatientFlags(anticoagulant=True, anticoagulant_name="warfarin"))
+    (finding,) = check(base).items
+    assert finding.code is FindingCode.ANTICOAGULANT_CHECK_INR
+    assert finding.severity is Severity.WARN
+    assert "Takes an anticoagulant (warfarin): check the INR" in finding.message
+    assert "above an INR of 3" in finding.message
+    assert "No INR on record." in finding.message
+    within = replace(base, latest_inr=(2.6, TODAY - dt.timedelta(days=2)))
+    assert "Latest INR 2.6 on 22/11/2026." in check(within).items[0].message
+    assert check(within).refusals == ()
+
+
+def test_an_inr_above_the_ceiling_refuses_until_a_prescriber_decides() -> None:
+    base = facts(
+        patient=PatientFlags(anticoagulant=True, anticoagulant_name="warfarin"),
+        latest_inr=(3.4, TODAY - dt.timedelta(days=1)),
+    )
+    found = check(base)
+    assert codes(found, Severity.REFUSE) == {"inr_above_ceiling"}
+    assert "INR 3.4 on 23/11/2026 is above the clinic's ceiling of 3" in found.refusals[0].message
+    decision = DecisionFacts("inr", "Give, apply pressure 10 min", "Dr A", TODAY)
+    allowed = check(replace(base, decisions=(decision,)))
+    assert codes(allowed, Severity.ACKNOWLEDGE) == {"inr_above_ceiling_authorised"}
+    no_ceiling = check(replace(base, inr_ceiling=0))
+    assert no_ceiling.refusals == ()
+
+
+def test_a_second_dose_the_same_day_is_refused() -> None:
+    found = check(facts(given_today=True))
+    assert codes(found, Severity.REFUSE) == {"already_given_today"}
+
+
+def test_a_dose_before_its_window_must_be_acknowledged() -> None:
+    found = check(facts(window_earliest=TODAY + dt.timedelta(days=12)))
+    assert codes(found, Severity.ACKNOWLEDGE) == {"early_dose"}
+    assert "12 days early" in found.to_acknowledge[0].message
+    assert codes(check(facts(course_start=TODAY + dt.timedelta(3))), Severity.REFUSE) == {
+        "before_course_start"
+    }
+
+
+def test_findings_come_most_serious_first_and_list_missing_acknowledgements() -> None:
+    base = facts(
+        18,
+        patient=PatientFlags(on_folic_acid=True),
+        b12_given_before=False,
+        last_site=LEFT_DELTOID,
+    )
+    found = check(base, lot=replace(LOT, expiry=TODAY + dt.timedelta(days=3)))
+    severities = [f.severity for f in found.items]
+    assert severities == sorted(severities, key=list(Severity).index)
+    assert [f.code.value for f in found.missing_acknowledgements(frozenset())] == [
+        "folic_acid_before_b12"
+    ]
+    assert found.missing_acknowledgements(frozenset({"folic_acid_before_b12"})) == ()
+
+
+@given(
+    count=st.one_of(st.none(), st.floats(min_value=0, max_value=600, allow_nan=False)),
+    route=st.sampled_from(["IM", "SC", "IV", "im", ""]),
+    site=st.sampled_from(list(Site)),
+    side=st.sampled_from(list(Side)),
+    reason=st.sampled_from(["", "  ", "deltoids bruised"]),
+    expiry_days=st.integers(min_value=-30, max_value=400),
+    remaining=st.integers(min_value=0, max_value=3),
+    status=st.sampled_from(list(LotStatus)),
+)
+def test_any_combination_gives_findings_with_messages(
+    count: float | None,
+    route: str,
+    site: Site,
+    side: Side,
+    reason: str,
+    expiry_days: int,
+    remaining: int,
+    status: LotStatus,
+) -> None:
+    lot = replace(
+        LOT, expiry=TODAY + dt.timedelta(days=expiry_days), remaining=remaining, status=status
+    )
+    found = check(
+        facts(count), lot=lot, route=route, site=SiteChoice(site, side), site_reason=reason
+    )
+    assert all(f.message.strip() for f in found.items)
+    usable = expiry_days >= 0 and remaining > 0 and status is LotStatus.AVAILABLE
+    held = count is not None and count <= 25
+    dorsogluteal_unexplained = site is Site.DORSOGLUTEAL and not reason.strip()
+    allowed = usable and not held and route.upper() == "IM" and not dorsogluteal_unexplained
+    assert (found.refusals == ()) is allowed
