@@ -21,7 +21,9 @@ def run(args: argparse.Namespace) -> int:
     from clinic_app.persistence.base import Base
     from clinic_app.persistence.engine import is_sqlite
     from clinic_app.persistence.migrate import current_revision, head_revision
+    from clinic_app.domain.platelet_bands import ThresholdError
     from clinic_app.services.protocol_library import load_protocol_library
+    from clinic_app.services.thresholds import platelet_rules
     from clinic_app.settings import load_settings
 
     settings = load_settings(database_url=args.database)
@@ -46,4 +48,11 @@ def run(args: argparse.Namespace) -> int:
     for problem in library.problems:
         print(f"  problem: {problem}")
         ok = False
+    try:
+        rules = platelet_rules()
+    except ThresholdError as error:
+        print(f"platelet thresholds: problem: {error}")
+        ok = False
+    else:
+        print(f"platelet thresholds: {len(rules.bands)} bands loaded")
     return 0 if ok else 1
