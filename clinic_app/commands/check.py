@@ -17,11 +17,11 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select, text
 
     from clinic_app.clinic_db import open_clinic_database
+    from clinic_app.domain.platelet_bands import ThresholdError
     from clinic_app.persistence import models
     from clinic_app.persistence.base import Base
     from clinic_app.persistence.engine import is_sqlite
     from clinic_app.persistence.migrate import current_revision, head_revision
-    from clinic_app.domain.platelet_bands import ThresholdError
     from clinic_app.services.protocol_library import load_protocol_library
     from clinic_app.services.thresholds import platelet_rules
     from clinic_app.settings import load_settings

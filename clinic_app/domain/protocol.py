@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal
 
 from dateutil.relativedelta import relativedelta
@@ -56,7 +57,12 @@ class Interval:
             months = self.amount / factor
             if abs(months - round(months)) < 1e-9 and round(months) >= 1:
                 return Interval(round(months), "months")
-            return Interval(max(1, round(self.amount * DAYS_PER_MONTH / factor)), "days")
+            days = round(self.amount * DAYS_PER_MONTH / factor)
+            if factor >= 1:
+                # Never longer than the shortest the original interval can be (1 month
+                # from 31 January is 28 days): "more frequent" must never mean later.
+                days = min(days, _shortest_span_of_months(self.amount))
+            return Interval(max(1, days), "days")
         days = self.amount * (7 if self.unit == "weeks" else 1) / factor
         whole = max(1, round(days))
         if self.unit == "weeks" and whole % 7 == 0:
@@ -66,6 +72,16 @@ class Interval:
     def describe(self) -> str:
         unit = self.unit if self.amount != 1 else self.unit[:-1]
         return f"{self.amount} {unit}"
+
+
+@lru_cache(maxsize=32)
+def _shortest_span_of_months(months: int) -> int:
+    """Fewest days ``months`` calendar months can span, over a whole leap-year cycle."""
+    first = date(2024, 1, 1)
+    return min(
+        ((day + relativedelta(months=months)) - day).days
+        for day in (first + timedelta(days=n) for n in range(4 * 366))
+    )
 
 
 @dataclass(frozen=True, slots=True)

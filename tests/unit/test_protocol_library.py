@@ -310,6 +310,8 @@ def test_windows_left_out_take_the_documented_defaults() -> None:
         # 2 months / 1.5 = 1.33 months = 60.88 days / 1.5 = 40.6 -> 41 days
         (Interval(2, "months"), 1.5, Interval(41, "days")),
         (Interval(1, "months"), 1.5, Interval(20, "days")),
+        # 30.44 / 1.03 would be 30 days: longer than 1 month from 31 January (28 days).
+        (Interval(1, "months"), 1.03125, Interval(28, "days")),
         (Interval(8, "weeks"), 2.0, Interval(4, "weeks")),
         (Interval(8, "weeks"), 1.5, Interval(37, "days")),
         (Interval(10, "days"), 3.0, Interval(3, "days")),
