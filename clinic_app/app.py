@@ -6,6 +6,8 @@ build the same parts themselves and the CLI's non-GUI commands never load Qt.
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import logging
 import sys
 from importlib.resources import files
@@ -18,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from clinic_app.clinic_db import ClinicDatabase, open_clinic_database
 from clinic_app.services import users
 from clinic_app.services.actor import Actor
+from clinic_app.services.daily_upkeep import UpkeepResult, run_daily_upkeep, upkeep_due
 from clinic_app.services.demo_clinic import create_demo_clinic
 from clinic_app.services.protocol_library import load_protocol_library
 from clinic_app.settings import Settings
@@ -67,11 +70,35 @@ def run(settings: Settings) -> int:
     window = MainWindow(
         database.uow,
         actor,
+        library=library,
         database_description=database.description,
-        regimens=[(p.id, p.title) for p in library.all()],
     )
     window.show()
+    # Everything built so far lives for the whole session: keep the cyclic collector
+    # from walking it again and again (the week view's slowest renders halve).
+    gc.freeze()
+    upkeep = TaskRunner(parent=window)
+    _start_daily_upkeep(database, actor, window, upkeep)
     return app.exec()
+
+
+def _start_daily_upkeep(
+    database: ClinicDatabase, actor: Actor, window: MainWindow, runner: TaskRunner
+) -> None:
+    """The first workstation to start each day moves the rolling horizon on."""
+    today = dt.date.today()
+    if not upkeep_due(database.uow, today):
+        return
+    window.statusBar().showMessage("Planning ahead: re-planning courses and booking doses…")
+
+    def done(result: UpkeepResult) -> None:
+        window.statusBar().showMessage(f"Daily upkeep done: {result.summary()}.", 15_000)
+        window.refresh_after_change()
+
+    def failed(error: BaseException, _trace: str) -> None:
+        window.statusBar().showMessage(f"Daily upkeep did not finish: {error}", 30_000)
+
+    runner.run(lambda: run_daily_upkeep(database.uow, actor, today=today), done, failed)
 
 
 def stylesheet() -> str:

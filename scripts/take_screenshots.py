@@ -39,8 +39,8 @@ def main() -> None:
     window = MainWindow(
         clinic.uow,
         nurse.as_actor(),
+        library=library,
         database_description=clinic.description,
-        regimens=[(p.id, p.title) for p in library.all()],
     )
     window.resize(1360, 820)
     window.show()

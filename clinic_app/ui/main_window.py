@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -24,9 +24,15 @@ from clinic_app.services import patients, roster
 from clinic_app.services.actor import Actor
 from clinic_app.services.errors import UserError
 from clinic_app.services.patients import PatientRecord
+from clinic_app.services.point_of_care import appointment_to_record
+from clinic_app.services.protocol_library import ProtocolLibrary
+from clinic_app.ui.calendar_view import CalendarView
+from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.patient_form import PatientForm
+from clinic_app.ui.record_dose_dialog import RecordDoseDialog
 from clinic_app.ui.roster_model import RosterModel
 from clinic_app.ui.roster_panel import RosterPanel
+from clinic_app.ui.stock_panel import StockPanel
 
 
 class MainWindow(QMainWindow):
@@ -35,15 +41,17 @@ class MainWindow(QMainWindow):
         uow: UnitOfWork,
         actor: Actor,
         *,
+        library: ProtocolLibrary,
         database_description: str,
-        regimens: Sequence[tuple[str, str]] = (),
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         super().__init__()
         self._uow = uow
         self._actor = actor
+        self._today = today
         self.setWindowTitle("B12 injection clinic")
         self.resize(1280, 800)
+        regimens = [(protocol.id, protocol.title) for protocol in library.all()]
 
         self.roster_model = RosterModel(
             lambda query, after, limit, matches: roster.search_roster(
@@ -58,6 +66,8 @@ class MainWindow(QMainWindow):
         self.patient_tabs = QTabWidget()
         self.patient_tabs.setObjectName("patientTabs")
         self.patient_tabs.addTab(self.patient_form, "Details")
+        self.course_panel = CoursePanel(uow, actor, library, today=today)
+        self.patient_tabs.addTab(self.course_panel, "Courses")
 
         self.empty_page = QLabel(
             "Select a patient on the left, or press Ctrl+N to add one.\n\n"
@@ -75,7 +85,16 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 6)
         splitter.setSizes([560, 720])
-        self.setCentralWidget(splitter)
+
+        self.calendar = CalendarView(uow, actor, today=today)
+        self.stock = StockPanel(uow, actor, today=today)
+        self.sections = QTabWidget()
+        self.sections.setObjectName("sections")
+        self.sections.setDocumentMode(True)
+        self.sections.addTab(splitter, "Patients")
+        self.sections.addTab(self.calendar, "Clinic calendar")
+        self.sections.addTab(self.stock, "Stock")
+        self.setCentralWidget(self.sections)
 
         self._build_actions()
         self.user_label = QLabel(f"Working as {actor.display_name} ({actor.role.label})")
@@ -85,6 +104,9 @@ class MainWindow(QMainWindow):
 
         self.roster.patient_selected.connect(self.show_patient)
         self.patient_form.saved.connect(self._patient_saved)
+        self.course_panel.changed.connect(self.refresh_after_change)
+        self.calendar.changed.connect(self.refresh_after_change)
+        self.stock.changed.connect(self.refresh_after_change)
         self.roster.refresh()
         self.roster.search.setFocus()
 
@@ -104,12 +126,32 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         about_action = QAction("&About", self)
         about_action.triggered.connect(self._about)
+        self.record_action = QAction("&Record injection…", self)
+        self.record_action.setShortcut("Ctrl+I")
+        self.record_action.setToolTip(
+            "Record an injection for the selected patient (today's appointment, or a walk-in)"
+        )
+        self.record_action.setEnabled(False)
+        self.record_action.triggered.connect(self.record_injection)
+        section_actions = []
+        for number, name in enumerate(("&Patients", "Clinic &calendar", "&Stock")):
+            action = QAction(name, self)
+            action.setShortcut(f"Ctrl+{number + 1}")
+            action.triggered.connect(
+                lambda _checked=False, n=number: self.sections.setCurrentIndex(n)
+            )
+            section_actions.append(action)
 
         file_menu = self.menuBar().addMenu("&File")
         file_menu.addAction(self.new_patient_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        clinic_menu = self.menuBar().addMenu("&Clinic")
+        clinic_menu.addAction(self.record_action)
         view_menu = self.menuBar().addMenu("&View")
+        for action in section_actions:
+            view_menu.addAction(action)
+        view_menu.addSeparator()
         view_menu.addAction(self.find_action)
         view_menu.addAction(self.refresh_action)
         help_menu = self.menuBar().addMenu("&Help")
@@ -120,6 +162,7 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         toolbar.addAction(self.new_patient_action)
+        toolbar.addAction(self.record_action)
         toolbar.addAction(self.find_action)
         toolbar.addAction(self.refresh_action)
         self.addToolBar(toolbar)
@@ -129,6 +172,9 @@ class MainWindow(QMainWindow):
             return
         self.roster.table.clearSelection()
         self.patient_form.load(None)
+        self._follow_patient(None)
+        self.sections.setCurrentIndex(0)
+        self.patient_tabs.setCurrentWidget(self.patient_form)
         self.pages.setCurrentWidget(self.patient_tabs)
         self.patient_form.inputs["nhs_number"].setFocus()
 
@@ -147,7 +193,20 @@ class MainWindow(QMainWindow):
             self.roster.refresh()
             return
         self.patient_form.load(record)
+        self._follow_patient(record.id)
         self.pages.setCurrentWidget(self.patient_tabs)
+
+    def record_injection(self) -> None:
+        """Open the recording dialog for the selected patient's appointment today."""
+        record = self.patient_form.record
+        if record is None:
+            return
+        appointment_id = appointment_to_record(self._uow, record.id, today=self._today())
+        dialog = RecordDoseDialog(
+            self._uow, self._actor, record.id, appointment_id, today=self._today, parent=self
+        )
+        dialog.recorded.connect(lambda _result: self.refresh_after_change())
+        dialog.open()
 
     # -- internals ----------------------------------------------------------------
     def _save_patient(
@@ -160,7 +219,23 @@ class MainWindow(QMainWindow):
             self._uow, self._actor, patient_id, details, expected_version=version
         )
 
+    def _follow_patient(self, patient_id: int | None) -> None:
+        """Keep every view about "the patient in hand" on the same person."""
+        self.course_panel.show_patient(patient_id)
+        self.calendar.set_patient(patient_id)
+        self.record_action.setEnabled(patient_id is not None)
+
+    def refresh_after_change(self) -> None:
+        """Something was booked, given or re-planned: refresh what shows it."""
+        self.roster.refresh()
+        self.stock.refresh()
+        self.calendar.refresh()
+        record = self.patient_form.record
+        if record is not None:
+            self.course_panel.show_patient(record.id)
+
     def _patient_saved(self, record: PatientRecord) -> None:
+        self._follow_patient(record.id)
         self.statusBar().showMessage(
             f"Saved {record.details.given_name} {record.details.family_name}.", 5000
         )

@@ -25,8 +25,8 @@ def test_exploring_the_demo_clinic(qtbot: QtBot, tmp_path: Path) -> None:
     window = MainWindow(
         clinic.uow,
         nurse.as_actor(),
+        library=library,
         database_description=clinic.description,
-        regimens=[(p.id, p.title) for p in library.all()],
     )
     qtbot.addWidget(window)
     window.show()
@@ -49,4 +49,43 @@ def test_exploring_the_demo_clinic(qtbot: QtBot, tmp_path: Path) -> None:
     qtbot.keyClick(window.roster.search, Qt.Key.Key_Escape)
     assert "last changed" in form.subheading.text()
     assert dt.date.today().strftime("%d/%m/%Y") in form.subheading.text()
+    clinic.engine.dispose()
+
+
+def test_the_patient_in_hand_follows_into_courses_calendar_and_recording(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Choosing a patient in the roster sets them in every view a nurse moves to."""
+    from clinic_app.ui.record_dose_dialog import RecordDoseDialog
+
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'clinic.sqlite'}")
+    clinic = open_clinic_database(settings)
+    create_demo_clinic(clinic.uow, patients=60)
+    nurse = users.list_active_users(clinic.uow)[0]
+    window = MainWindow(
+        clinic.uow,
+        nurse.as_actor(),
+        library=load_protocol_library(),
+        database_description=clinic.description,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.record_action.isEnabled()  # nobody chosen yet
+
+    window.roster.regimen_filter.setCurrentIndex(
+        window.roster.regimen_filter.findData("hydroxo-standard")
+    )
+    window.roster.table.selectRow(0)
+    patient_id = window.roster.selected_patient_id()
+    assert patient_id is not None
+    assert window.course_panel.course_title.text()  # their course is shown
+    assert window.calendar.patient_id == patient_id
+    assert window.record_action.isEnabled()
+
+    window.sections.setCurrentWidget(window.calendar)
+    assert window.sections.currentIndex() == 1
+    window.record_action.trigger()
+    dialog = window.findChild(RecordDoseDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()
     clinic.engine.dispose()

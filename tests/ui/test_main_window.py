@@ -8,6 +8,7 @@ from pytestqt.qtbot import QtBot
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services import patients
 from clinic_app.services.actor import Actor
+from clinic_app.services.protocol_library import load_protocol_library
 from clinic_app.ui.main_window import MainWindow
 from tests.ui.conftest import TODAY
 
@@ -16,8 +17,8 @@ def _window(qtbot: QtBot, clinic: UnitOfWork, actor: Actor) -> MainWindow:
     window = MainWindow(
         clinic,
         actor,
+        library=load_protocol_library(),
         database_description="test.sqlite",
-        regimens=[("hydroxo-standard", "Hydroxocobalamin standard")],
         today=lambda: TODAY,
     )
     qtbot.addWidget(window)
