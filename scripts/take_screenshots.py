@@ -10,6 +10,7 @@ saves the whole window to docs/.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,14 +18,18 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from sqlalchemy import func, select
 
 from clinic_app.app import stylesheet
 from clinic_app.clinic_db import open_clinic_database
-from clinic_app.domain.codes import Role
+from clinic_app.domain.codes import AppointmentStatus, LabTest, Role
+from clinic_app.persistence.models import Appointment, Course, LabResult, Slot
+from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services import users
 from clinic_app.services.protocol_library import load_protocol_library
 from clinic_app.settings import load_settings
 from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.record_dose_dialog import RecordDoseDialog
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -58,9 +63,38 @@ def main() -> None:
         form.inputs["phone"].selectAll()
         QTest.keyClicks(form.inputs["phone"], "0770")
 
+    def courses() -> None:
+        form = window.patient_form
+        form.load(form.record)  # discard the invalid edits of the last shot
+        patient_id = _first_patient_with(clinic.uow, "loading", AppointmentStatus.FULFILLED)
+        _open_patient(window, patient_id)
+        window.patient_tabs.setCurrentWidget(window.course_panel)
+
+    def week_with_loading_course() -> None:
+        patient_id = _first_patient_with(clinic.uow, "loading", AppointmentStatus.BOOKED)
+        _open_patient(window, patient_id)
+        window.calendar.go_to(_first_booked_day(clinic.uow, patient_id))
+        window.sections.setCurrentWidget(window.calendar)
+
+    def stock() -> None:
+        window.sections.setCurrentWidget(window.stock)
+
+    def record_dose() -> None:
+        window.sections.setCurrentIndex(0)
+        patient_id = _patient_with_low_platelets(clinic.uow)
+        _open_patient(window, patient_id)
+        dialog = RecordDoseDialog(clinic.uow, nurse.as_actor(), patient_id, None, parent=window)
+        dialog.show()
+        dialogs.append(dialog)
+
+    dialogs: list[RecordDoseDialog] = []
     shots: list[tuple[str, Callable[[], None]]] = [
         ("roster.png", roster),
         ("patient-validation.png", search_and_edit),
+        ("courses.png", courses),
+        ("week-view.png", week_with_loading_course),
+        ("stock.png", stock),
+        ("record-dose.png", record_dose),
     ]
 
     def next_shot() -> None:
@@ -69,11 +103,71 @@ def main() -> None:
             return
         name, action = shots.pop(0)
         action()
-        QTimer.singleShot(400, lambda: (window.grab().save(str(DOCS / name)), next_shot()))
+
+        def save() -> None:
+            target = dialogs[-1] if dialogs else window
+            target.grab().save(str(DOCS / name))
+            next_shot()
+
+        QTimer.singleShot(600, save)
 
     QTimer.singleShot(600, next_shot)
-    QTimer.singleShot(30_000, app.quit)  # never hang a script, whatever happens
+    QTimer.singleShot(60_000, app.quit)  # never hang a script, whatever happens
     app.exec()
+
+
+def _open_patient(window: MainWindow, patient_id: int) -> None:
+    window.sections.setCurrentIndex(0)
+    window.roster.search.setText(_nhs_number(window, patient_id))
+    window.roster.table.selectRow(0)
+
+
+def _nhs_number(window: MainWindow, patient_id: int) -> str:
+    from clinic_app.services.patients import get_patient
+
+    return get_patient(window._uow, patient_id).details.nhs_number
+
+
+def _first_patient_with(uow: UnitOfWork, phase: str, status: AppointmentStatus) -> int:
+    with uow.read() as session:
+        found = session.scalar(
+            select(Appointment.patient_id)
+            .where(Appointment.phase == phase, Appointment.status == status)
+            .order_by(Appointment.planned_date.desc())
+            .limit(1)
+        )
+    assert found is not None, f"the demo has no {phase} dose {status}"
+    return found
+
+
+def _first_booked_day(uow: UnitOfWork, patient_id: int) -> dt.date:
+    with uow.read() as session:
+        start = session.scalar(
+            select(func.min(Slot.start))
+            .join(Appointment, Appointment.slot_id == Slot.id)
+            .where(
+                Appointment.patient_id == patient_id,
+                Appointment.status == AppointmentStatus.BOOKED,
+            )
+        )
+    assert start is not None
+    return start.date()
+
+
+def _patient_with_low_platelets(uow: UnitOfWork) -> int:
+    with uow.read() as session:
+        found = session.scalar(
+            select(LabResult.patient_id)
+            .join(Course, Course.patient_id == LabResult.patient_id)
+            .where(
+                LabResult.test == LabTest.PLATELETS,
+                LabResult.value.between(26, 49),
+                Course.status == "active",
+            )
+            .limit(1)
+        )
+    assert found is not None
+    return found
 
 
 if __name__ == "__main__":

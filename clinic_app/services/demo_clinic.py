@@ -402,6 +402,14 @@ class _Builder:
         self.slot_rows = dict(zip(slot_ids, slots, strict=True))
         for slot_id, slot in self.slot_rows.items():
             self.free_slots[slot["start"].date()].append([slot_id, slot["start"], capacity])
+        # Leave about a quarter of each session free, as a real clinic does, so there
+        # is room to book, move and walk in; doses that do not fit stay to be booked.
+        for day, day_slots in self.free_slots.items():
+            keep = sorted(
+                self.rng.sample(day_slots, k=max(1, (len(day_slots) * 3) // 4)),
+                key=lambda slot: slot[1],
+            )
+            self.free_slots[day] = keep
         self.counts["clinic sessions"] = len(session_ids)
         self.counts["slots"] = len(slot_ids)
 
@@ -543,9 +551,9 @@ class _Builder:
         protocol = self.library.get(protocol_id)
         assert protocol is not None
         roll = rng.random()
-        if roll < 0.04:  # starting soon: loading still to book
+        if roll < 0.015:  # starting soon: loading still to book
             start = self.today + dt.timedelta(days=rng.randrange(1, 10))
-        elif roll < 0.10:  # loading under way
+        elif roll < 0.04:  # loading under way
             start = self.today - dt.timedelta(days=rng.randrange(1, 12))
         else:
             start = self.today - dt.timedelta(days=rng.randrange(60, 6 * 365))
@@ -701,12 +709,20 @@ class _Builder:
         if row["status"] is CourseStatus.ENDED or extra["paused"]:
             return
         horizon = self.today + dt.timedelta(weeks=SESSION_WEEKS)
+        # Each booked dose on a later day than the one before it (never two doses of a
+        # patient on one day); once a dose cannot be placed the rest wait to be booked.
+        last_booked_day = self.today - dt.timedelta(days=1)
+        booking = True
         for dose in final.doses:
             if dose.status != "planned" or dose.phase == "review":
                 continue
-            slot = (
-                self._book(dose.earliest, dose.latest, dose.date) if dose.date <= horizon else None
-            )
+            slot = None
+            if booking and dose.date <= horizon:
+                earliest = max(dose.earliest, last_booked_day + dt.timedelta(days=1))
+                slot = self._book(earliest, dose.latest, dose.date)
+                booking = slot is not None
+                if slot is not None:
+                    last_booked_day = slot[1].date()
             appointments.append(
                 self._appointment(
                     patient_id,
