@@ -57,12 +57,12 @@ class Interval:
             months = self.amount / factor
             if abs(months - round(months)) < 1e-9 and round(months) >= 1:
                 return Interval(round(months), "months")
-            days = round(self.amount * DAYS_PER_MONTH / factor)
+            in_days = round(self.amount * DAYS_PER_MONTH / factor)
             if factor >= 1:
                 # Never longer than the shortest the original interval can be (1 month
                 # from 31 January is 28 days): "more frequent" must never mean later.
-                days = min(days, _shortest_span_of_months(self.amount))
-            return Interval(max(1, days), "days")
+                in_days = min(in_days, _shortest_span_of_months(self.amount))
+            return Interval(max(1, in_days), "days")
         days = self.amount * (7 if self.unit == "weeks" else 1) / factor
         whole = max(1, round(days))
         if self.unit == "weeks" and whole % 7 == 0:
