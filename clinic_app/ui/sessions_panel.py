@@ -1,0 +1,479 @@
+"""The practice manager's timetable: weekly sessions, the sessions coming up, closures.
+
+Everything that takes slots away (cancelling, ending early, a closure) ends with the
+list of patients who lost their appointment, because the receptionist has to ring
+them; the same patients wait under "Needs rebooking" in the clinic calendar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.domain.date_text import format_date
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services import sessions, timetable
+from clinic_app.services.actor import Actor
+from clinic_app.services.clinic_settings import load_settings
+from clinic_app.services.errors import Conflict
+from clinic_app.services.rebooking import AffectedAppointment, ClosureResult
+from clinic_app.services.sessions import (
+    SessionDetails,
+    SessionTemplateRecord,
+    TemplateChange,
+    TemplateDetails,
+)
+from clinic_app.services.timetable import UpcomingSession
+from clinic_app.ui.closures_model import ClosuresModel
+from clinic_app.ui.rows_model import RowsTableModel
+from clinic_app.ui.session_dialogs import (
+    AffectedAppointmentsDialog,
+    CancelSessionDialog,
+    ClosureDialog,
+    ConfirmDialog,
+    OneOffSessionDialog,
+    ServiceFormDialog,
+    ShortenSessionDialog,
+    TemplateDialog,
+    describe_session,
+)
+from clinic_app.ui.session_templates_model import SessionTemplatesModel
+from clinic_app.ui.task_runner import TaskRunner
+from clinic_app.ui.upcoming_sessions_model import UpcomingSessionsModel
+
+Row = TypeVar("Row")
+
+
+class SessionsPanel(QWidget):
+    #: Emitted after any change to the timetable (the calendar views redraw).
+    changed = Signal()
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        today: Callable[[], dt.date] = dt.date.today,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("sessionsPanel")
+        self._uow = uow
+        self._actor = actor
+        self._today = today
+        self._runner = TaskRunner(parent=self)
+        self.dialog: QDialog | None = None
+        self.affected_dialog: AffectedAppointmentsDialog | None = None
+
+        self.templates_model = SessionTemplatesModel()
+        self.templates_table = _table(
+            self.templates_model, (190, 90, 100, 60, 65, 160, 140, 130, 90, 90)
+        )
+        self.templates_table.setObjectName("templatesTable")
+        self.new_template_button = QPushButton("New weekly session…")
+        self.new_template_button.setObjectName("newTemplate")
+        self.edit_template_button = QPushButton("Edit…")
+        self.edit_template_button.setObjectName("editTemplate")
+        self.deactivate_button = QPushButton("Stop weekly session…")
+        self.deactivate_button.setObjectName("deactivateTemplate")
+
+        self.upcoming_model = UpcomingSessionsModel()
+        self.upcoming_table = _table(self.upcoming_model, (130, 170, 160, 140, 140, 80))
+        self.upcoming_table.setObjectName("upcomingTable")
+        self.upcoming_summary = QLabel("")
+        self.upcoming_summary.setObjectName("upcomingSummary")
+        self.add_session_button = QPushButton("Add one-off session…")
+        self.add_session_button.setObjectName("addSession")
+        self.cancel_session_button = QPushButton("Cancel session…")
+        self.cancel_session_button.setObjectName("cancelSession")
+        self.shorten_button = QPushButton("End session early…")
+        self.shorten_button.setObjectName("shortenSession")
+        self.generate_button = QPushButton("Generate sessions now")
+        self.generate_button.setObjectName("generateSessions")
+        self.generate_button.setToolTip(
+            "Create the sessions of every weekly session up to the booking horizon "
+            "(the daily upkeep does this too)"
+        )
+
+        self.closures_model = ClosuresModel()
+        self.closures_table = _table(self.closures_model, (100, 100, 320))
+        self.closures_table.setObjectName("closuresTable")
+        self.add_closure_button = QPushButton("Add closure…")
+        self.add_closure_button.setObjectName("addClosure")
+
+        self.message = QLabel("")
+        self.message.setObjectName("sessionsMessage")
+        self.message.setWordWrap(True)
+        self.message.setContentsMargins(8, 4, 8, 0)
+
+        self.new_template_button.clicked.connect(self.open_new_template)
+        self.edit_template_button.clicked.connect(self.open_edit_template)
+        self.deactivate_button.clicked.connect(self.open_deactivate_template)
+        self.add_session_button.clicked.connect(self.open_add_session)
+        self.cancel_session_button.clicked.connect(self.open_cancel_session)
+        self.shorten_button.clicked.connect(self.open_shorten_session)
+        self.generate_button.clicked.connect(self.generate)
+        self.add_closure_button.clicked.connect(self.open_add_closure)
+        for table in (self.templates_table, self.upcoming_table):
+            table.selectionModel().selectionChanged.connect(lambda *_a: self._selection())
+
+        self._build()
+        self.refresh()
+
+    # -- public -------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._runner.busy
+
+    def refresh(self) -> None:
+        today = self._today()
+        horizon = load_settings(self._uow).booking_horizon_weeks
+        until = today + dt.timedelta(weeks=horizon)
+        template = self.selected_template()
+        upcoming = self.selected_session()
+        self.templates_model.set_rows(sessions.list_templates(self._uow, include_inactive=True))
+        rows = timetable.upcoming_sessions(self._uow, today, until)
+        self.upcoming_model.set_rows(rows)
+        self.closures_model.set_rows(timetable.list_closures(self._uow, ending_on_or_after=today))
+        live = [row for row in rows if not row.cancelled]
+        booked = sum(row.booked for row in live)
+        places = sum(row.places for row in live)
+        self.upcoming_summary.setText(
+            f"{len(live)} session{'s' if len(live) != 1 else ''} from {format_date(today)} to "
+            f"{format_date(until)} (the {horizon}-week booking horizon): {booked} of {places} "
+            "places booked."
+        )
+        if template is not None:
+            _select(self.templates_table, self.templates_model, lambda r: r.id == template.id)
+        if upcoming is not None:
+            _select(
+                self.upcoming_table,
+                self.upcoming_model,
+                lambda r: r.session_id == upcoming.session_id,
+            )
+        self._selection()
+
+    def selected_template(self) -> SessionTemplateRecord | None:
+        return _selected(self.templates_table, self.templates_model)
+
+    def selected_session(self) -> UpcomingSession | None:
+        return _selected(self.upcoming_table, self.upcoming_model)
+
+    def select_session(self, session_id: int) -> bool:
+        return _select(
+            self.upcoming_table, self.upcoming_model, lambda r: r.session_id == session_id
+        )
+
+    def select_template(self, template_id: int) -> bool:
+        return _select(self.templates_table, self.templates_model, lambda r: r.id == template_id)
+
+    # -- weekly sessions ----------------------------------------------------------
+    def open_new_template(self) -> TemplateDialog:
+        uow, actor, today = self._uow, self._actor, self._today()
+        dialog = TemplateDialog(
+            timetable.active_nurses(uow),
+            self._runner,
+            lambda details: sessions.create_template(uow, actor, details, today=today),
+            today=today,
+            parent=self,
+        )
+        dialog.saved.connect(lambda change: self._template_changed(change, "added"))
+        self._show(dialog)
+        return dialog
+
+    def open_edit_template(self) -> TemplateDialog | None:
+        record = self.selected_template()
+        if record is None or not record.active:
+            return None
+        uow, actor, today = self._uow, self._actor, self._today()
+
+        def save(details: TemplateDetails) -> TemplateChange:
+            return sessions.update_template(uow, actor, record.id, details, today=today)
+
+        dialog = TemplateDialog(
+            timetable.active_nurses(uow),
+            self._runner,
+            save,
+            today=today,
+            initial=record.details,
+            parent=self,
+        )
+        dialog.saved.connect(lambda change: self._template_changed(change, "changed"))
+        self._show(dialog)
+        return dialog
+
+    def open_deactivate_template(self) -> ConfirmDialog | None:
+        record = self.selected_template()
+        if record is None or not record.active:
+            return None
+        uow, actor, today = self._uow, self._actor, self._today()
+        dialog = ConfirmDialog(
+            f"Stop {record.details.name}",
+            f"Stop “{record.details.name}” from today. Future sessions nobody is booked "
+            "into are removed; sessions with bookings stay and are listed so you can "
+            "cancel them (which lists their patients for rebooking).",
+            "Stop weekly session",
+            self._runner,
+            lambda: sessions.deactivate_template(uow, actor, record.id, today=today),
+            parent=self,
+        )
+        dialog.saved.connect(lambda change: self._template_changed(change, "stopped"))
+        self._show(dialog)
+        return dialog
+
+    # -- sessions -----------------------------------------------------------------
+    def open_add_session(self) -> OneOffSessionDialog:
+        uow, actor, today = self._uow, self._actor, self._today()
+
+        def save(details: SessionDetails) -> tuple[int, SessionDetails]:
+            return sessions.create_session(uow, actor, details, today=today), details
+
+        dialog = OneOffSessionDialog(
+            timetable.active_nurses(uow), self._runner, save, today=today, parent=self
+        )
+        dialog.saved.connect(self._session_added)
+        self._show(dialog)
+        return dialog
+
+    def open_cancel_session(self) -> CancelSessionDialog | None:
+        row = self._changeable_session()
+        if row is None:
+            return None
+        uow, actor = self._uow, self._actor
+        dialog = CancelSessionDialog(
+            row,
+            self._runner,
+            lambda reason: sessions.cancel_session(uow, actor, row.session_id, reason),
+            parent=self,
+        )
+        dialog.saved.connect(
+            lambda affected: self._slots_taken(
+                affected, f"Cancelled the session on {describe_session(row)}."
+            )
+        )
+        self._show(dialog)
+        return dialog
+
+    def open_shorten_session(self) -> ShortenSessionDialog | None:
+        row = self._changeable_session()
+        if row is None:
+            return None
+        uow, actor = self._uow, self._actor
+        dialog = ShortenSessionDialog(
+            row,
+            self._runner,
+            lambda new_end: sessions.shorten_session(uow, actor, row.session_id, new_end),
+            parent=self,
+        )
+        dialog.saved.connect(
+            lambda affected: self._slots_taken(
+                affected,
+                f"The session on {describe_session(row)} now ends at "
+                f"{dialog.new_end.time().toString('HH:mm')}.",
+            )
+        )
+        self._show(dialog)
+        return dialog
+
+    def generate(self) -> None:
+        uow, actor, today = self._uow, self._actor, self._today()
+        self.generate_button.setEnabled(False)
+        self._say("Generating sessions…")
+        self._runner.run(
+            lambda: sessions.generate_sessions(uow, actor, today=today),
+            self._generated,
+            self._generate_failed,
+        )
+
+    # -- closures -----------------------------------------------------------------
+    def open_add_closure(self) -> ClosureDialog:
+        uow, actor = self._uow, self._actor
+
+        def save(first: dt.date, last: dt.date, reason: str, location: str) -> ClosureResult:
+            return sessions.add_closure(
+                uow, actor, first_day=first, last_day=last, reason=reason, location=location
+            )
+
+        dialog = ClosureDialog(self._runner, save, today=self._today(), parent=self)
+        dialog.saved.connect(self._closure_added)
+        self._show(dialog)
+        return dialog
+
+    # -- building -----------------------------------------------------------------
+    def _build(self) -> None:
+        templates = QGroupBox("Weekly sessions")
+        templates_layout = QVBoxLayout(templates)
+        templates_layout.addWidget(self.templates_table, 1)
+        templates_layout.addLayout(
+            _buttons(self.new_template_button, self.edit_template_button, self.deactivate_button)
+        )
+
+        upcoming = QGroupBox("Sessions coming up")
+        upcoming_layout = QVBoxLayout(upcoming)
+        upcoming_layout.addWidget(self.upcoming_summary)
+        upcoming_layout.addWidget(self.upcoming_table, 1)
+        row = _buttons(self.add_session_button, self.cancel_session_button, self.shorten_button)
+        row.addWidget(self.generate_button)
+        upcoming_layout.addLayout(row)
+
+        closures = QGroupBox("Closures")
+        closures_layout = QVBoxLayout(closures)
+        closures_layout.addWidget(self.closures_table, 1)
+        closures_layout.addLayout(_buttons(self.add_closure_button))
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(templates)
+        splitter.addWidget(upcoming)
+        splitter.addWidget(closures)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 4)
+        splitter.setStretchFactor(2, 1)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.message)
+        layout.addWidget(splitter, 1)
+
+    # -- outcomes -----------------------------------------------------------------
+    def _selection(self) -> None:
+        template = self.selected_template()
+        active = template is not None and template.active
+        self.edit_template_button.setEnabled(active)
+        self.deactivate_button.setEnabled(active)
+        changeable = self._changeable_session() is not None
+        self.cancel_session_button.setEnabled(changeable)
+        self.shorten_button.setEnabled(changeable)
+
+    def _changeable_session(self) -> UpcomingSession | None:
+        row = self.selected_session()
+        if row is None or row.cancelled or row.session_date < self._today():
+            return None
+        return row
+
+    def _template_changed(self, change: TemplateChange, verb: str) -> None:
+        name = change.template.details.name
+        text = f"Weekly session “{name}” {verb}"
+        if change.sessions_created:
+            text += f"; {_sessions(change.sessions_created)} created"
+        text += "."
+        if change.kept_sessions:
+            kept = ", ".join(
+                f"{format_date(k.session_date)} ({k.booked} booked)" for k in change.kept_sessions
+            )
+            text += (
+                f" Kept as they were because patients are booked: {kept}. End them early or "
+                "cancel them below to list those patients for rebooking."
+            )
+        self._done(text)
+        self.select_template(change.template.id)
+
+    def _session_added(self, result: tuple[int, SessionDetails]) -> None:
+        session_id, details = result
+        self._done(
+            f"One-off session added on {format_date(details.session_date)}, "
+            f"{details.start_time:%H:%M}–{details.end_time:%H:%M}."
+        )
+        self.select_session(session_id)
+
+    def _slots_taken(self, affected: Sequence[AffectedAppointment], headline: str) -> None:
+        if affected:
+            count = len(affected)
+            self._done(
+                f"{headline} {count} patient{'s' if count != 1 else ''} to rebook: they are "
+                "under “Needs rebooking” in the clinic calendar."
+            )
+            self._show_affected(headline, affected)
+        else:
+            self._done(f"{headline} Nobody was booked into the slots that went.")
+
+    def _closure_added(self, result: ClosureResult) -> None:
+        headline = f"Closure added; {_sessions(result.sessions_cancelled)} cancelled."
+        self._slots_taken(result.affected, headline)
+
+    def _generated(self, created: int) -> None:
+        self.generate_button.setEnabled(True)
+        if created:
+            self._done(f"{_sessions(created)} added up to the booking horizon.")
+        else:
+            self._done("Every session up to the booking horizon already exists; none added.")
+
+    def _generate_failed(self, error: BaseException, _trace: str) -> None:
+        self.generate_button.setEnabled(True)
+        if isinstance(error, Conflict):
+            self._say(f"Not done: {error}", error=True)
+            return
+        raise error
+
+    def _show_affected(self, headline: str, affected: Sequence[AffectedAppointment]) -> None:
+        dialog = AffectedAppointmentsDialog(headline, affected, self)
+        self.affected_dialog = dialog
+        dialog.open()
+
+    def _done(self, text: str) -> None:
+        self.refresh()
+        self._say(text)
+        self.changed.emit()
+
+    def _say(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet("color: #b42318;" if error else "color: #2e7d32;")
+
+    def _show(self, dialog: ServiceFormDialog) -> None:
+        self.dialog = dialog
+        dialog.open()
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session{'s' if count != 1 else ''}"
+
+
+def _buttons(*buttons: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    row.addStretch(1)
+    return row
+
+
+def _table(model: RowsTableModel[Any], widths: Sequence[int]) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    for column, width in enumerate(widths):
+        header.resizeSection(column, width)
+    return table
+
+
+def _selected(table: QTableView, model: RowsTableModel[Row]) -> Row | None:
+    rows = table.selectionModel().selectedRows()
+    return model.row_at(rows[0].row()) if rows else None
+
+
+def _select(table: QTableView, model: RowsTableModel[Row], wanted: Callable[[Row], bool]) -> bool:
+    for number, row in enumerate(model.rows()):
+        if wanted(row):
+            table.selectRow(number)
+            return True
+    return False
