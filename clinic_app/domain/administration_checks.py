@@ -550,11 +550,22 @@ def _decision(
         for decision in facts.decisions
         if decision.topic == topic
         and decision.decided_on <= facts.today
-        and (decision.valid_until is None or decision.valid_until >= facts.today)
+        and _in_force_until(decision) >= facts.today
         and (decision.course_id is None or decision.course_id == facts.course_id)
         and (not_before is None or decision.decided_on >= not_before)
     ]
     return max(usable, key=lambda d: d.decided_on) if usable else None
+
+
+#: A decision recorded without an end date covers this long after the day it was made:
+#: a prescriber's go-ahead in a hold band is for the dose in hand, not for life.
+DECISION_DEFAULT_DAYS = 14
+
+
+def _in_force_until(decision: DecisionFacts) -> dt.date:
+    if decision.valid_until is not None:
+        return decision.valid_until
+    return decision.decided_on + dt.timedelta(days=DECISION_DEFAULT_DAYS)
 
 
 def _sentence(text: str) -> str:

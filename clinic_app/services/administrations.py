@@ -15,6 +15,7 @@ completed administration per appointment, whatever two workstations do at once.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -84,7 +85,7 @@ from clinic_app.services import audit
 from clinic_app.services.actor import Actor
 from clinic_app.services.booking import book_next_dose, release_slot
 from clinic_app.services.clinic_settings import ClinicSettings, clinic_calendar, read_settings
-from clinic_app.services.course_plans import current_plan, sync_course_plan
+from clinic_app.services.course_plans import LIVE_OR_GIVEN, current_plan, sync_course_plan
 from clinic_app.services.errors import Conflict, NotFound, UserError
 from clinic_app.services.stock import (
     product_summary,
@@ -114,6 +115,8 @@ LAB_RANGES: dict[LabTest, tuple[float, float, str]] = {
     LabTest.POTASSIUM: (1, 10, "mmol/L"),
     LabTest.INR: (0.5, 15, ""),
 }
+
+log = logging.getLogger(__name__)
 
 
 class Refused(UserError):
@@ -868,6 +871,9 @@ def _resolve_target(
                 Appointment.course_id == course.id,
                 Appointment.phase == phase,
                 Appointment.dose_number == number,
+                # Word for word the live-dose index's condition, so the database uses
+                # that unique index rather than scanning every proposed dose.
+                LIVE_OR_GIVEN,
                 Appointment.status.in_(_OPEN),
             )
         ).first()
@@ -1299,7 +1305,13 @@ def _replan_and_book(
     """
     sync_course_plan(session, course_id, today=today, settings=settings)
     if book:
-        book_next_dose(session, actor, course_id, today=today)
+        # The injection has been given: a receptionist booking the same dose at this
+        # moment must cost only the automatic booking, never the record of the dose.
+        try:
+            with session.begin_nested():
+                book_next_dose(session, actor, course_id, today=today)
+        except Conflict:
+            log.info("next dose of course %s left to book: it changed meanwhile", course_id)
     administration.next_due_date = session.scalar(
         select(func.min(Appointment.planned_date)).where(
             # The patient's index finds the course's few rows among a clinic's many.

@@ -649,10 +649,18 @@ def keep_maintenance_booked(uow: UnitOfWork, actor: Actor | None, *, today: dt.d
             if placement.slot is None:
                 continue
             slot_id = placement.slot.slot_id
-            if not take_slot(session, slot_id):
+            try:
+                # One dose changed by someone else meanwhile must not undo the night's
+                # other bookings: each is its own savepoint.
+                with session.begin_nested():
+                    if not take_slot(session, slot_id):
+                        raise Conflict("slot taken")
+                    _mark_booked(
+                        session, actor, dose.id, slots[slot_id], "appointment.book_maintenance"
+                    )
+            except Conflict:
                 pool.give_back(slot_id)
                 continue
-            _mark_booked(session, actor, dose.id, slots[slot_id], "appointment.book_maintenance")
             mine.append(replace(dose, day=placement.slot.start.date()))
             booked += 1
         return booked

@@ -27,11 +27,13 @@ from clinic_app.services.patients import PatientRecord
 from clinic_app.services.point_of_care import appointment_to_record
 from clinic_app.services.protocol_library import ProtocolLibrary
 from clinic_app.ui.calendar_view import CalendarView
+from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
 from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.patient_form import PatientForm
 from clinic_app.ui.record_dose_dialog import RecordDoseDialog
 from clinic_app.ui.roster_model import RosterModel
 from clinic_app.ui.roster_panel import RosterPanel
+from clinic_app.ui.sessions_panel import SessionsPanel
 from clinic_app.ui.stock_panel import StockPanel
 
 
@@ -88,12 +90,14 @@ class MainWindow(QMainWindow):
 
         self.calendar = CalendarView(uow, actor, today=today)
         self.stock = StockPanel(uow, actor, today=today)
+        self.sessions = SessionsPanel(uow, actor, today=today)
         self.sections = QTabWidget()
         self.sections.setObjectName("sections")
         self.sections.setDocumentMode(True)
         self.sections.addTab(splitter, "Patients")
         self.sections.addTab(self.calendar, "Clinic calendar")
         self.sections.addTab(self.stock, "Stock")
+        self.sections.addTab(self.sessions, "Sessions")
         self.setCentralWidget(self.sections)
 
         self._build_actions()
@@ -107,6 +111,7 @@ class MainWindow(QMainWindow):
         self.course_panel.changed.connect(self.refresh_after_change)
         self.calendar.changed.connect(self.refresh_after_change)
         self.stock.changed.connect(self.refresh_after_change)
+        self.sessions.changed.connect(self.refresh_after_change)
         self.roster.refresh()
         self.roster.search.setFocus()
 
@@ -134,7 +139,7 @@ class MainWindow(QMainWindow):
         self.record_action.setEnabled(False)
         self.record_action.triggered.connect(self.record_injection)
         section_actions = []
-        for number, name in enumerate(("&Patients", "Clinic &calendar", "&Stock")):
+        for number, name in enumerate(("&Patients", "Clinic &calendar", "&Stock", "S&essions")):
             action = QAction(name, self)
             action.setShortcut(f"Ctrl+{number + 1}")
             action.triggered.connect(
@@ -146,8 +151,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_patient_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        self.settings_action = QAction("Clinic &settings…", self)
+        self.settings_action.triggered.connect(self.open_clinic_settings)
         clinic_menu = self.menuBar().addMenu("&Clinic")
         clinic_menu.addAction(self.record_action)
+        clinic_menu.addSeparator()
+        clinic_menu.addAction(self.settings_action)
         view_menu = self.menuBar().addMenu("&View")
         for action in section_actions:
             view_menu.addAction(action)
@@ -196,6 +205,12 @@ class MainWindow(QMainWindow):
         self._follow_patient(record.id)
         self.pages.setCurrentWidget(self.patient_tabs)
 
+    def open_clinic_settings(self) -> ClinicSettingsDialog:
+        dialog = ClinicSettingsDialog(self._uow, self._actor, parent=self)
+        dialog.saved.connect(lambda _changed: self.refresh_after_change())
+        dialog.open()
+        return dialog
+
     def record_injection(self) -> None:
         """Open the recording dialog for the selected patient's appointment today."""
         record = self.patient_form.record
@@ -230,6 +245,7 @@ class MainWindow(QMainWindow):
         self.roster.refresh()
         self.stock.refresh()
         self.calendar.refresh()
+        self.sessions.refresh()
         record = self.patient_form.record
         if record is not None:
             self.course_panel.show_patient(record.id)

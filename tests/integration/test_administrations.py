@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from clinic_app.domain.codes import (
     AdministrationStatus,
@@ -206,6 +207,31 @@ def test_recording_is_one_transaction_with_the_replanning(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
         )
     nothing_saved(clinic, appointment, clinic.stock.lot, 40)
+
+
+def test_a_booking_clash_costs_only_the_automatic_booking_not_the_record(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dose was given: another workstation taking the next slot must not undo it."""
+    uow = clinic.uow
+    patient = add_patient(clinic)
+    appointment = due_appointment(uow, start_course(uow, patient))
+    spare = add_session(uow, TODAY + dt.timedelta(days=1))[0]
+
+    def clashing(session: Session, *_args: object, **_kwargs: object) -> None:
+        from clinic_app.services.booking import take_slot
+
+        assert take_slot(session, spare)  # half-way through booking...
+        raise Conflict("That slot was just taken: please choose another.")
+
+    monkeypatch.setattr(adm, "book_next_dose", clashing)
+    record = adm.record_administration(
+        uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
+    )
+    assert record.id
+    assert lot_remaining(uow, clinic.stock.lot) == 39
+    with uow.read() as session:
+        assert session.get(Slot, spare).booked_count == 0  # the half-booking was undone
 
 
 # -- walk-in -------------------------------------------------------------------------------

@@ -160,8 +160,20 @@ def test_sc_allowed_by_the_template_and_licence_needs_nothing() -> None:
         ),
         (DecisionFacts("sc_route", "SC", "Dr A", TODAY, course_id=8), False),
         (DecisionFacts("platelet_hold", "give", "Dr A", TODAY), False),
+        # No end date: in force for two weeks from the day it was made, not for life.
+        (DecisionFacts("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=14)), True),
+        (DecisionFacts("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=15)), False),
     ],
-    ids=["today", "future", "valid-until-today", "lapsed", "other-course", "other-topic"],
+    ids=[
+        "today",
+        "future",
+        "valid-until-today",
+        "lapsed",
+        "other-course",
+        "other-topic",
+        "open-ended-within-two-weeks",
+        "open-ended-older",
+    ],
 )
 def test_a_decision_counts_only_when_in_force_for_this_course(
     decision: DecisionFacts, usable: bool
