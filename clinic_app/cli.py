@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "clinic_app.commands.demo",
     "clinic_app.commands.plan",
     "clinic_app.commands.lot_trace",
+    "clinic_app.commands.calendar_file",
     "clinic_app.commands.export_fhir",
     "clinic_app.commands.upkeep",
     "clinic_app.commands.check",

@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _course_from(args: argparse.Namespace) -> tuple[CourseState, ClinicCalendar, int]:
+    from clinic_app.domain.protocol import MAX_INTERVAL_FACTOR
     from clinic_app.domain.schedule import CourseState
 
     protocol = _protocol(args.protocol)
@@ -104,6 +105,12 @@ def _course_from(args: argparse.Namespace) -> tuple[CourseState, ClinicCalendar,
         raise UsageError("--interval-factor", f"{args.interval_factor!r} is not a number") from None
     if not (math.isfinite(factor) and factor > 0):
         raise UsageError("--interval-factor", f"must be greater than 0, got {args.interval_factor}")
+    if factor > MAX_INTERVAL_FACTOR:
+        raise UsageError(
+            "--interval-factor",
+            f"must be at most {MAX_INTERVAL_FACTOR:g} (four times as often), "
+            f"got {args.interval_factor}",
+        )
     horizon = _horizon(args.horizon_months)
     calendar = _calendar(args, as_of)
     state = CourseState(protocol, start, given, as_of, factor, ended)

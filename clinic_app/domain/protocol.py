@@ -27,6 +27,11 @@ LoadingKind = Literal[
 #: month interval into a fraction of a month (3 months / 1.4 = 2.14 months = 65 days).
 DAYS_PER_MONTH = 30.44
 
+#: The largest frequency factor accepted anywhere (app, services, CLI): 4 means four
+#: times as often. Seed 002 speaks of "up to 50% more frequent"; anything far beyond it
+#: is more likely a typing slip than a prescription.
+MAX_INTERVAL_FACTOR = 4.0
+
 
 @dataclass(frozen=True, slots=True)
 class Interval:

@@ -13,6 +13,7 @@ adding a second one.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from icalendar import Calendar, Event
 from sqlalchemy import select
@@ -93,3 +94,12 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC)
+
+
+_UNSAFE = re.compile(r"[^\w]+")
+
+
+def calendar_file_name(family_name: str, given_name: str) -> str:
+    """``smith-margaret-appointments.ics``: safe on every file system, sorts by family."""
+    parts = (_UNSAFE.sub("-", name).strip("-_").lower() for name in (family_name, given_name))
+    return "-".join([*(part for part in parts if part), "appointments"]) + ".ics"

@@ -34,7 +34,7 @@ from clinic_app.domain.codes import (
 from clinic_app.domain.course_warnings import CourseWarning, course_start_warnings
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.field_errors import ValidationFailed
-from clinic_app.domain.protocol import Interval, Protocol
+from clinic_app.domain.protocol import MAX_INTERVAL_FACTOR, Interval, Protocol
 from clinic_app.domain.protocol_snapshot import protocol_from_json, protocol_to_json
 from clinic_app.persistence.base import utcnow
 from clinic_app.persistence.models import (
@@ -60,9 +60,6 @@ from clinic_app.services.course_plans import (
 from clinic_app.services.errors import Conflict, NotFound, UserError
 from clinic_app.services.protocol_library import ProtocolLibrary, load_protocol_library
 
-#: The largest frequency factor accepted: 4 means four times as often. Seed 002 speaks
-#: of "up to 50% more frequent"; anything far beyond it is more likely a typing slip.
-MAX_INTERVAL_FACTOR = 4.0
 LOADING_ENDED_REASON = "loading ended: no further improvement"
 _LIVE = (AppointmentStatus.PROPOSED, AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
 

@@ -22,10 +22,12 @@ from clinic_app.domain.patient_details import PatientDetails
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services import patients, roster
 from clinic_app.services.actor import Actor
+from clinic_app.services.calendar_export import calendar_file_name
 from clinic_app.services.errors import UserError
 from clinic_app.services.patients import PatientRecord
 from clinic_app.services.point_of_care import appointment_to_record
 from clinic_app.services.protocol_library import ProtocolLibrary
+from clinic_app.ui.calendar_file_action import export_patient_calendar, saved_message
 from clinic_app.ui.calendar_view import CalendarView
 from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
 from clinic_app.ui.course_panel import CoursePanel
@@ -151,10 +153,17 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_patient_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
+        self.calendar_file_action = QAction("Export patient's &calendar (.ics)…", self)
+        self.calendar_file_action.setToolTip(
+            "Save the selected patient's booked appointments as a calendar file for them"
+        )
+        self.calendar_file_action.setEnabled(False)
+        self.calendar_file_action.triggered.connect(self.export_calendar_file)
         self.settings_action = QAction("Clinic &settings…", self)
         self.settings_action.triggered.connect(self.open_clinic_settings)
         clinic_menu = self.menuBar().addMenu("&Clinic")
         clinic_menu.addAction(self.record_action)
+        clinic_menu.addAction(self.calendar_file_action)
         clinic_menu.addSeparator()
         clinic_menu.addAction(self.settings_action)
         view_menu = self.menuBar().addMenu("&View")
@@ -211,6 +220,15 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def export_calendar_file(self) -> None:
+        record = self.patient_form.record
+        if record is None:
+            return
+        name = calendar_file_name(record.details.family_name, record.details.given_name)
+        saved = export_patient_calendar(self, self._uow, record.id, name)
+        if saved is not None:
+            self.statusBar().showMessage(saved_message(saved), 10_000)
+
     def record_injection(self) -> None:
         """Open the recording dialog for the selected patient's appointment today."""
         record = self.patient_form.record
@@ -239,6 +257,7 @@ class MainWindow(QMainWindow):
         self.course_panel.show_patient(patient_id)
         self.calendar.set_patient(patient_id)
         self.record_action.setEnabled(patient_id is not None)
+        self.calendar_file_action.setEnabled(patient_id is not None)
 
     def refresh_after_change(self) -> None:
         """Something was booked, given or re-planned: refresh what shows it."""

@@ -147,6 +147,8 @@ def test_a_plan_for_every_shipped_template(tmp_path: Path) -> None:
         (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
           "--interval-factor", "fast"], "--interval-factor"),
         (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
+          "--interval-factor", "1e308"], "--interval-factor"),
+        (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
           "--open-days", "mon,tue,funday"], "--open-days"),
         (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
           "--closed", "2026-02-10..2026-02-01"], "--closed"),

@@ -1,0 +1,114 @@
+"""Clinic > Export patient's calendar (.ics), driven with the file dialog and warning box
+replaced, so no modal dialog blocks the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from icalendar import Calendar
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services import booking
+from clinic_app.services.calendar_export import appointment_uid
+from clinic_app.ui.calendar_file_action import export_patient_calendar, saved_message
+from tests.integration.booking_builders import TODAY, clinic_week, nurse, patient, start_course
+
+
+class Spy:
+    """Stands in for the file dialog and QMessageBox.warning, remembering what was asked."""
+
+    def __init__(self, answer: str | None) -> None:
+        self.answer = answer
+        self.suggested: list[str] = []
+        self.warnings: list[str] = []
+
+    def choose(self, suggested: str) -> str | None:
+        self.suggested.append(suggested)
+        return self.answer
+
+    def warn(self, parent: QWidget, title: str, message: str) -> None:
+        assert title == "Export patient's calendar"
+        self.warnings.append(message)
+
+
+@pytest.fixture
+def window(qtbot: QtBot) -> QWidget:
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    return widget
+
+
+@pytest.fixture
+def booked_patient(clinic: UnitOfWork) -> tuple[int, list[str]]:
+    """A patient with a loading course booked: their id and the booked appointments' UIDs."""
+    amira = nurse(clinic)
+    clinic_week(clinic, amira)
+    person = patient(clinic, amira, 1, given_name="Ann", family_name="Archer")
+    proposal = booking.propose_course_booking(clinic, start_course(clinic, person), today=TODAY)
+    result = booking.confirm_booking(clinic, amira, proposal.choices(), today=TODAY)
+    assert result.booked
+    return person, [appointment_uid(b.appointment_id) for b in result.booked]
+
+
+def test_saves_a_file_the_icalendar_package_parses_back(
+    window: QWidget, clinic: UnitOfWork, booked_patient: tuple[int, list[str]], tmp_path: Path
+) -> None:
+    person, uids = booked_patient
+    spy = Spy(str(tmp_path / "archer-ann"))  # typed without the extension
+    saved = export_patient_calendar(
+        window, clinic, person, "archer-ann-appointments.ics", spy.choose, warn=spy.warn
+    )
+    assert saved == tmp_path / "archer-ann.ics"
+    assert spy.suggested == ["archer-ann-appointments.ics"]
+    assert spy.warnings == []
+    calendar = Calendar.from_ical(saved.read_bytes())
+    assert [str(event["uid"]) for event in calendar.walk("VEVENT")] == uids
+    assert str(saved) in saved_message(saved)
+
+
+def test_cancelling_the_dialog_saves_nothing(
+    window: QWidget, clinic: UnitOfWork, booked_patient: tuple[int, list[str]], tmp_path: Path
+) -> None:
+    spy = Spy(None)
+    assert export_patient_calendar(window, clinic, booked_patient[0], "a.ics", spy.choose) is None
+    assert spy.suggested == ["a.ics"]
+    assert list(tmp_path.rglob("*.ics")) == []
+
+
+def test_nothing_booked_is_said_before_asking_where_to_save(
+    window: QWidget, clinic: UnitOfWork, roster_of_five: list[int]
+) -> None:
+    spy = Spy("never-used.ics")
+    saved = export_patient_calendar(
+        window, clinic, roster_of_five[0], "smith.ics", spy.choose, warn=spy.warn
+    )
+    assert saved is None
+    assert spy.suggested == []
+    assert spy.warnings == [
+        "This patient has no booked appointments, so there is nothing to put in a "
+        "calendar file. Book their course first."
+    ]
+
+
+def test_a_disk_error_is_shown_and_nothing_is_returned(
+    window: QWidget, clinic: UnitOfWork, booked_patient: tuple[int, list[str]], tmp_path: Path
+) -> None:
+    target = tmp_path / "no such folder" / "archer.ics"
+    spy = Spy(str(target))
+    saved = export_patient_calendar(
+        window, clinic, booked_patient[0], "archer.ics", spy.choose, warn=spy.warn
+    )
+    assert saved is None
+    (message,) = spy.warnings
+    assert message.startswith(f"Could not save {target}: ")
+    assert "No such file or directory" in message
+
+
+def test_a_removed_patient_is_explained(window: QWidget, clinic: UnitOfWork) -> None:
+    spy = Spy("x.ics")
+    assert export_patient_calendar(window, clinic, 9999, "x.ics", spy.choose, warn=spy.warn) is None
+    assert spy.warnings == ["No patient with id 9999: they may have been removed."]
+    assert spy.suggested == []
