@@ -91,7 +91,10 @@ def _start_daily_upkeep(
         return
     window.statusBar().showMessage("Planning ahead: re-planning courses and booking doses…")
 
-    def done(result: UpkeepResult) -> None:
+    def done(result: UpkeepResult | None) -> None:
+        if result is None:  # another workstation claimed today's upkeep first
+            window.statusBar().clearMessage()
+            return
         window.statusBar().showMessage(f"Daily upkeep done: {result.summary()}.", 15_000)
         window.refresh_after_change()
 

@@ -40,5 +40,8 @@ def run(args: argparse.Namespace) -> int:
             "--as-user", f"no active user {args.as_user!r} (known: {', '.join(sorted(people))})"
         )
     result = run_daily_upkeep(database.uow, people[args.as_user].as_actor(), today=today)
-    print(f"Upkeep for {today:%d/%m/%Y}: {result.summary()}.")
+    if result is None:
+        print(f"Upkeep for {today:%d/%m/%Y} was already done (or is running) elsewhere.")
+    else:
+        print(f"Upkeep for {today:%d/%m/%Y}: {result.summary()}.")
     return 0
