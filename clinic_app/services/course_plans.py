@@ -12,11 +12,19 @@ unique among live rows. What the sync may touch, and what it may not:
 - fulfilled, noshow and cancelled rows are history: never changed. A missed dose's
   noshow row stays, and the re-planned dose gets a new row with the same key.
 - proposed rows follow the plan: moved, created, or deleted when no longer planned.
-- booked and arrived rows keep their slot. Their planned date and window follow the
-  plan only while the slot still lies inside the new window; otherwise they are left
-  as booked for the booking service's rebooking list. A booking is never dropped
-  silently: only an ended course cancels its bookings (reason "course ended") and
-  gives the places back to their slots.
+- booked and arrived rows keep their slot while it still lies inside the new window;
+  their planned date and window follow the plan.
+- a booked row whose slot, still to come, falls outside its dose's new window (a
+  frequency change, a dose given late) is unbooked exactly as a cancelled session
+  unbooks it: back to proposed with the new date and window, its place given back,
+  and an ``appointment.unbooked`` audit row, so it shows under "Needs rebooking" and
+  the course's doses are booked again in order. Keeping the old slot would leave the
+  dose booked after the doses that now follow it.
+- an arrived row (the patient is in the building) and a booking whose day has passed
+  (awaiting its dose record or did-not-attend) are never unbooked; the course
+  timeline flags them when they no longer fit.
+- a booking is never dropped silently: only an ended course cancels its bookings
+  (reason "course ended") and gives the places back to their slots.
 
 Doses recorded before the clinic kept its records in the app are not stored, but the
 first stored dose's number says how many came before it (the demo clinic keeps 200
@@ -55,8 +63,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from clinic_app.domain.appointment_text import describe_start
 from clinic_app.domain.clinic_calendar import ClinicCalendar
 from clinic_app.domain.codes import AppointmentStatus, CourseStatus, Phase, SlotStatus
+from clinic_app.domain.date_text import format_date
 from clinic_app.domain.protocol import MonitoringPlan, Protocol
 from clinic_app.domain.protocol_snapshot import SnapshotError, protocol_from_json
 from clinic_app.domain.schedule import CoursePlan, CourseState, plan_courses
@@ -68,6 +78,8 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services import audit
 from clinic_app.services.clinic_settings import ClinicSettings, clinic_calendar, read_settings
 from clinic_app.services.errors import Conflict, NotFound
+from clinic_app.services.rebooking import UNBOOKED
+from clinic_app.services.slot_capacity import release_slot
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +109,7 @@ _RECALL = cast(Table, RecallContact.__table__)
 
 _DOSE_PHASES = frozenset({Phase.LOADING.value, Phase.MAINTENANCE.value})
 _PROPOSED = AppointmentStatus.PROPOSED.value
+_BOOKED = AppointmentStatus.BOOKED.value
 _FULFILLED = AppointmentStatus.FULFILLED.value
 #: A course's rows are reached through the partial unique index on (course, phase,
 #: dose number): the only index that leads with the course. A database uses a partial
@@ -154,6 +167,15 @@ class CourseHistory:
 _Wanted = tuple[dt.date, dt.date, dt.date, str]
 
 
+class _Unbook(NamedTuple):
+    """A booking the new plan moved away from: the row's update and its audit detail."""
+
+    params: dict[str, Any]
+    slot_id: int
+    old_start: dt.datetime
+    reason: str
+
+
 @dataclass
 class _Changes:
     """The statements one sync run will issue, gathered so they run in bulk."""
@@ -163,6 +185,7 @@ class _Changes:
     drops: list[int] = field(default_factory=list)
     cancels: list[dict[str, Any]] = field(default_factory=list)
     freed_slots: list[int] = field(default_factory=list)
+    unbooks: list[_Unbook] = field(default_factory=list)
     changed: set[int] = field(default_factory=set)
 
 
@@ -189,7 +212,8 @@ def sync_course_plan(
 def refresh_all_plans(uow: UnitOfWork, *, today: dt.date) -> int:
     """Re-plan every active course from ``today`` (the nightly rolling horizon).
 
-    Returns how many courses had at least one row created, moved, deleted or cancelled.
+    Returns how many courses had at least one row created, moved, unbooked, deleted or
+    cancelled.
 
     The whole clinic is read once, by table scans (on SQLite a scan is several times
     faster than fetching each course's rows through an index), planned in batches,
@@ -459,7 +483,7 @@ def _plan_changes(
     broken: list[int] = []
     for course in courses:
         if course.status != CourseStatus.ACTIVE.value:
-            _match(course, rows[course.id], {}, changes, ended=True)
+            _match(course, rows[course.id], {}, changes, ended=True, today=today)
             continue
         try:
             protocol = protocols.get(course.snapshot)
@@ -477,7 +501,7 @@ def _plan_changes(
     plans = plan_courses(states, calendar, horizon_months)
     for (course, protocol, history), plan in zip(planned, plans, strict=True):
         wanted = _wanted(plan, protocol.monitoring, history, today, rows[course.id])
-        _match(course, rows[course.id], wanted, changes, ended=False)
+        _match(course, rows[course.id], wanted, changes, ended=False, today=today)
     return changes, broken
 
 
@@ -558,6 +582,7 @@ def _match(
     changes: _Changes,
     *,
     ended: bool,
+    today: dt.date,
 ) -> None:
     now = utcnow()
     seen: set[tuple[str, int]] = set()
@@ -584,7 +609,10 @@ def _match(
         if row.status != _PROPOSED:
             day = row.slot_start.date() if row.slot_start is not None else None
             if day is None or not target[1] <= day <= target[2]:
-                continue  # outside the new window: the rebooking list shows it
+                if row.status == _BOOKED and day is not None and day >= today:
+                    changes.unbooks.append(_unbook(row, target, now))
+                    changes.changed.add(course.id)
+                continue
         changes.updates.append(
             {
                 "b_id": row.id,
@@ -625,6 +653,28 @@ def _match(
         changes.changed.add(course.id)
 
 
+def _unbook(row: _Row, target: _Wanted, now: dt.datetime) -> _Unbook:
+    assert row.slot_id is not None and row.slot_start is not None
+    why = (
+        "the course's plan changed: this dose is now due "
+        f"{format_date(target[1])} to {format_date(target[2])}"
+    )
+    # Worded like rebooking's own unbooking, so the list reads the same either way.
+    reason = f"Needs rebooking: {why} (was {describe_start(row.slot_start)})"
+    params = {
+        "b_id": row.id,
+        "b_version": row.version,
+        "b_status": row.status,
+        "b_planned": target[0],
+        "b_earliest": target[1],
+        "b_latest": target[2],
+        "b_tests": target[3],
+        "b_reason": reason,
+        "b_now": now,
+    }
+    return _Unbook(params, row.slot_id, row.slot_start, reason)
+
+
 # -- writing ----------------------------------------------------------------------------
 
 
@@ -656,8 +706,43 @@ def _apply(session: Session, changes: _Changes) -> None:
             )
         )
         _expect(_rowcount(session.execute(statement, changes.updates)), len(changes.updates))
+    if changes.unbooks:
+        _apply_unbooks(session, changes.unbooks)
     if changes.inserts:
         session.execute(insert(_A), changes.inserts)
+
+
+def _apply_unbooks(session: Session, unbooks: list[_Unbook]) -> None:
+    """Back to proposed on the new plan, place given back, marked for the rebooking list."""
+    statement = (
+        update(_A)
+        .where(
+            _A.c.id == bindparam("b_id"),
+            _A.c.version == bindparam("b_version"),
+            _A.c.status == bindparam("b_status"),
+        )
+        .values(
+            status=AppointmentStatus.PROPOSED,
+            slot_id=None,
+            booked_by=None,
+            booked_at=None,
+            cancelation_reason=bindparam("b_reason"),
+            planned_date=bindparam("b_planned"),
+            window_earliest=bindparam("b_earliest"),
+            window_latest=bindparam("b_latest"),
+            tests_due=bindparam("b_tests"),
+            updated_at=bindparam("b_now"),
+            version=_A.c.version + 1,
+        )
+    )
+    params = [u.params for u in unbooks]
+    _expect(_rowcount(session.execute(statement, params)), len(params))
+    for slot_id in sorted(u.slot_id for u in unbooks):  # id order, like every booking
+        release_slot(session, slot_id)
+    for u in unbooks:
+        # No actor: the action that changed the course writes its own audit row.
+        detail = {"old_start": u.old_start, "reason": u.reason}
+        audit.record(session, None, UNBOOKED, "appointment", u.params["b_id"], detail)
 
 
 def _conditional_update(reason: str) -> Any:

@@ -7,18 +7,21 @@ from dataclasses import replace
 from itertools import pairwise
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from clinic_app.domain.codes import AppointmentStatus, CourseEndReason, Phase, SlotStatus
 from clinic_app.domain.protocol import Interval, Maintenance
 from clinic_app.domain.schedule import CourseState, plan_course
 from clinic_app.persistence.models import Appointment, Course
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import course_plans, courses
+from clinic_app.services import booking, course_plans, courses, sessions
+from clinic_app.services.actor import Actor
 from clinic_app.services.clinic_settings import clinic_calendar, read_settings
 from clinic_app.services.course_plans import refresh_all_plans, sync_course_plan
 from clinic_app.services.demo_clinic import create_demo_clinic
 from clinic_app.services.protocol_library import ProtocolLibrary, load_protocol_library
+from clinic_app.services.rebooking import rebooking_list
+from tests.integration.booking_builders import FRIDAY, TUESDAY, weekly
 from tests.integration.course_helpers import (
     MONDAY,
     add_patient,
@@ -45,6 +48,13 @@ LOADING, MAINTENANCE, REVIEW, MONITORING = (
 def _sync(uow: UnitOfWork, course_id: int, today: dt.date) -> None:
     with uow.write() as session:
         sync_course_plan(session, course_id, today=today)
+
+
+def _clinic_days(uow: UnitOfWork, actor: Actor) -> None:
+    """Tuesday and Friday mornings from MONDAY on, for the booking horizon."""
+    for weekday in (TUESDAY, FRIDAY):
+        details = weekly(weekday, actor.user_id, valid_from=MONDAY)
+        sessions.create_template(uow, actor, details, today=MONDAY)
 
 
 def _snapshot(uow: UnitOfWork, course_id: int) -> list[tuple[object, ...]]:
@@ -129,7 +139,7 @@ def test_a_booked_dose_keeps_its_slot_and_follows_the_plan_inside_its_window(
     assert slot_count(uow, slot) == (1, SlotStatus.BUSY)
 
 
-def test_a_booking_outside_the_new_window_is_left_booked_for_rebooking(uow: UnitOfWork) -> None:
+def test_a_booking_outside_the_new_window_goes_back_to_be_rebooked(uow: UnitOfWork) -> None:
     actor = make_actor(uow)
     lot = stock(uow)
     course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
@@ -137,20 +147,95 @@ def test_a_booking_outside_the_new_window_is_left_booked_for_rebooking(uow: Unit
     slot = book(uow, second.id, dt.datetime(2026, 6, 2, 9, 10), actor.user_id)
     give(uow, actor, row_for(uow, course.id, MAINTENANCE, 1).id, dt.date(2026, 4, 1), lot)
     _sync(uow, course.id, dt.date(2026, 4, 1))
+    moved = row_for(uow, course.id, MAINTENANCE, 2)
+    # The same row, back to proposed on the new plan, its place given back.
+    assert (moved.id, moved.status, moved.slot_id) == (second.id, AppointmentStatus.PROPOSED, None)
+    assert (moved.earliest, moved.latest) == (dt.date(2026, 6, 24), dt.date(2026, 7, 15))
+    assert moved.earliest <= moved.planned <= moved.latest
+    assert moved.reason.startswith("Needs rebooking: the course's plan changed")
+    assert "(was Tue 02/06/2026 09:10)" in moved.reason
+    assert slot_count(uow, slot) == (0, SlotStatus.FREE)
+    listed = rebooking_list(uow, today=dt.date(2026, 4, 15))
+    assert [(a.appointment_id, a.old_start) for a in listed] == [
+        (second.id, dt.datetime(2026, 6, 2, 9, 10))
+    ]
+
+
+def test_a_frequency_change_unbooks_a_dose_it_moved_and_the_course_books_in_order(
+    uow: UnitOfWork,
+) -> None:
+    actor = make_actor(uow)
+    lot = stock(uow)
+    _clinic_days(uow, actor)
+    course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
+    give(uow, actor, row_for(uow, course.id, MAINTENANCE, 1).id, MONDAY, lot)
+    _sync(uow, course.id, MONDAY)
+    second = row_for(uow, course.id, MAINTENANCE, 2)
+    slot = book(uow, second.id, dt.datetime.combine(second.planned, dt.time(9, 10)), actor.user_id)
+    assert rebooking_list(uow, today=MONDAY) == []
+
+    courses.set_interval_factor(uow, actor, course.id, 3.0, "symptoms returned", today=MONDAY)
+
+    doses = live(uow, course.id, MAINTENANCE)
+    assert [(r.number, r.status) for r in doses[:3]] == [
+        (2, AppointmentStatus.PROPOSED),
+        (3, AppointmentStatus.PROPOSED),
+        (4, AppointmentStatus.PROPOSED),
+    ]
+    moved = doses[0]
+    assert moved.id == second.id and moved.slot_id is None
+    assert moved.planned < second.earliest  # about a month on now, not three
+    assert slot_count(uow, slot) == (0, SlotStatus.FREE)
+    assert [a.appointment_id for a in rebooking_list(uow, today=MONDAY)] == [second.id]
+
+    proposal = booking.propose_course_booking(uow, course.id, today=MONDAY)
+    placed = proposal.placed
+    assert [d.dose_number for d in placed][:2] == [2, 3]
+    days = [d.slot.start.date() for d in placed if d.slot is not None]
+    assert all(a < b for a, b in pairwise(days)), days
+    booking.confirm_booking(uow, actor, proposal.choices(), today=MONDAY)
+    assert rebooking_list(uow, today=MONDAY) == []
+
+
+def test_an_arrived_patient_and_a_past_booking_are_never_unbooked(uow: UnitOfWork) -> None:
+    actor = make_actor(uow)
+    lot = stock(uow)
+    course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
+    give(uow, actor, row_for(uow, course.id, MAINTENANCE, 1).id, MONDAY, lot)
+    _sync(uow, course.id, MONDAY)
+    second = row_for(uow, course.id, MAINTENANCE, 2)
+    slot = book(uow, second.id, dt.datetime(2026, 6, 2, 9, 10), actor.user_id)
+    mark(uow, second.id, AppointmentStatus.ARRIVED, "")
+    courses.set_interval_factor(uow, actor, course.id, 3.0, "symptoms returned", today=MONDAY)
     kept = row_for(uow, course.id, MAINTENANCE, 2)
-    assert (kept.id, kept.status, kept.slot_id) == (second.id, AppointmentStatus.BOOKED, slot)
-    # Its date and window are left as they were: the slot is no longer inside the
-    # window the plan now gives the dose, so the booking service lists it to rebook.
-    assert (kept.planned, kept.earliest, kept.latest) == (
-        second.planned,
-        second.earliest,
-        second.latest,
-    )
-    timeline = courses.course_timeline(uow, course.id, today=dt.date(2026, 4, 1))
-    entry = next(e for e in timeline.entries if e.appointment_id == second.id)
-    assert entry.needs_rebooking
-    assert "outside the dose window (24/06–15/07): rebook" in entry.detail
+    assert (kept.status, kept.slot_id) == (AppointmentStatus.ARRIVED, slot)
     assert slot_count(uow, slot) == (1, SlotStatus.BUSY)
+
+    # A booking whose day has gone by waits for its dose record or did-not-attend.
+    mark(uow, second.id, AppointmentStatus.BOOKED, "")
+    _sync(uow, course.id, dt.date(2026, 6, 20))
+    kept = row_for(uow, course.id, MAINTENANCE, 2)
+    assert (kept.status, kept.slot_id) == (AppointmentStatus.BOOKED, slot)
+    assert slot_count(uow, slot) == (1, SlotStatus.BUSY)
+    assert rebooking_list(uow, today=dt.date(2026, 6, 20)) == []
+
+
+def test_the_nightly_refresh_unbooks_a_dose_its_window_moved_away_from(uow: UnitOfWork) -> None:
+    actor = make_actor(uow)
+    lot = stock(uow)
+    course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
+    give(uow, actor, row_for(uow, course.id, MAINTENANCE, 1).id, MONDAY, lot)
+    _sync(uow, course.id, MONDAY)
+    second = row_for(uow, course.id, MAINTENANCE, 2)
+    slot = book(uow, second.id, dt.datetime(2026, 6, 2, 9, 10), actor.user_id)
+    with uow.write() as session:  # changed without a re-plan, e.g. by an older version
+        session.execute(update(Course).where(Course.id == course.id).values(interval_factor=3.0))
+    assert refresh_all_plans(uow, today=MONDAY) == 1
+    moved = row_for(uow, course.id, MAINTENANCE, 2)
+    assert (moved.id, moved.status, moved.slot_id) == (second.id, AppointmentStatus.PROPOSED, None)
+    assert slot_count(uow, slot) == (0, SlotStatus.FREE)
+    assert [a.appointment_id for a in rebooking_list(uow, today=MONDAY)] == [second.id]
+    assert refresh_all_plans(uow, today=MONDAY) == 0
 
 
 def test_a_missed_dose_stays_recorded_and_is_planned_again(uow: UnitOfWork) -> None:
