@@ -6,6 +6,7 @@ includes interpreter start, imports, the database check and the first paint.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import resource
@@ -17,6 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def main() -> None:
+    gc.disable()  # as `clinic-app` does until its window is up (commands/gui.py, app.py)
     launched = float(sys.argv[2])
     database = sys.argv[1]
     from PySide6.QtCore import QModelIndex, Qt
@@ -46,6 +48,8 @@ def main() -> None:
     QTest.qWaitForWindowExposed(window)
     app.processEvents()
     started = time.time() - launched
+    gc.freeze()
+    gc.enable()
     rows_at_start = window.roster_model.rowCount()
 
     search = window.roster.search

@@ -77,6 +77,7 @@ def run(settings: Settings) -> int:
     # Everything built so far lives for the whole session: keep the cyclic collector
     # from walking it again and again (the week view's slowest renders halve).
     gc.freeze()
+    gc.enable()
     upkeep = TaskRunner(parent=window)
     _start_daily_upkeep(database, actor, window, upkeep)
     return app.exec()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from typing import Any
 
 
@@ -12,6 +13,9 @@ def register(subparsers: Any) -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    # Start-up allocates hundreds of thousands of long-lived objects (Qt, SQLAlchemy):
+    # the cyclic collector is paused until the window is up (app.run resumes it).
+    gc.disable()
     from clinic_app.app import run
     from clinic_app.settings import load_settings
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTabWidget,
     QToolBar,
+    QWidget,
 )
 
 from clinic_app import __version__
@@ -22,21 +24,24 @@ from clinic_app.domain.patient_details import PatientDetails
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services import patients, roster
 from clinic_app.services.actor import Actor
-from clinic_app.services.calendar_export import calendar_file_name
 from clinic_app.services.errors import UserError
 from clinic_app.services.patients import PatientRecord
 from clinic_app.services.point_of_care import appointment_to_record
 from clinic_app.services.protocol_library import ProtocolLibrary
-from clinic_app.ui.calendar_file_action import export_patient_calendar, saved_message
-from clinic_app.ui.calendar_view import CalendarView
-from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
 from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.patient_form import PatientForm
-from clinic_app.ui.record_dose_dialog import RecordDoseDialog
 from clinic_app.ui.roster_model import RosterModel
 from clinic_app.ui.roster_panel import RosterPanel
-from clinic_app.ui.sessions_panel import SessionsPanel
-from clinic_app.ui.stock_panel import StockPanel
+
+if TYPE_CHECKING:
+    from clinic_app.ui.calendar_view import CalendarView
+    from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
+    from clinic_app.ui.sessions_panel import SessionsPanel
+    from clinic_app.ui.stock_panel import StockPanel
+
+#: The sections after "Patients", built the first time they are shown: a receptionist
+#: searching the roster at 08:00 should not wait for the week view and the stock list.
+SECTION_TITLES = ("Patients", "Clinic calendar", "Stock", "Sessions")
 
 
 class MainWindow(QMainWindow):
@@ -90,16 +95,16 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 6)
         splitter.setSizes([560, 720])
 
-        self.calendar = CalendarView(uow, actor, today=today)
-        self.stock = StockPanel(uow, actor, today=today)
-        self.sessions = SessionsPanel(uow, actor, today=today)
+        self._calendar: CalendarView | None = None
+        self._stock: StockPanel | None = None
+        self._sessions: SessionsPanel | None = None
         self.sections = QTabWidget()
         self.sections.setObjectName("sections")
         self.sections.setDocumentMode(True)
-        self.sections.addTab(splitter, "Patients")
-        self.sections.addTab(self.calendar, "Clinic calendar")
-        self.sections.addTab(self.stock, "Stock")
-        self.sections.addTab(self.sessions, "Sessions")
+        self.sections.addTab(splitter, SECTION_TITLES[0])
+        for title in SECTION_TITLES[1:]:
+            self.sections.addTab(QWidget(), title)  # replaced when first shown
+        self.sections.currentChanged.connect(self._build_section)
         self.setCentralWidget(self.sections)
 
         self._build_actions()
@@ -111,9 +116,6 @@ class MainWindow(QMainWindow):
         self.roster.patient_selected.connect(self.show_patient)
         self.patient_form.saved.connect(self._patient_saved)
         self.course_panel.changed.connect(self.refresh_after_change)
-        self.calendar.changed.connect(self.refresh_after_change)
-        self.stock.changed.connect(self.refresh_after_change)
-        self.sessions.changed.connect(self.refresh_after_change)
         self.roster.refresh()
         self.roster.search.setFocus()
 
@@ -214,7 +216,62 @@ class MainWindow(QMainWindow):
         self._follow_patient(record.id)
         self.pages.setCurrentWidget(self.patient_tabs)
 
+    # -- sections, built on first use -------------------------------------------------
+    @property
+    def calendar(self) -> CalendarView:
+        if self._calendar is None:
+            from clinic_app.ui.calendar_view import CalendarView
+
+            self._calendar = CalendarView(self._uow, self._actor, today=self._today)
+            record = self.patient_form.record
+            self._calendar.set_patient(record.id if record else None)
+            self._install_section(1, self._calendar)
+        return self._calendar
+
+    @property
+    def stock(self) -> StockPanel:
+        if self._stock is None:
+            from clinic_app.ui.stock_panel import StockPanel
+
+            self._stock = StockPanel(self._uow, self._actor, today=self._today)
+            self._install_section(2, self._stock)
+        return self._stock
+
+    @property
+    def sessions(self) -> SessionsPanel:
+        if self._sessions is None:
+            from clinic_app.ui.sessions_panel import SessionsPanel
+
+            self._sessions = SessionsPanel(self._uow, self._actor, today=self._today)
+            self._install_section(3, self._sessions)
+        return self._sessions
+
+    def _build_section(self, index: int) -> None:
+        builders: dict[int, Callable[[], QWidget]] = {
+            1: lambda: self.calendar,
+            2: lambda: self.stock,
+            3: lambda: self.sessions,
+        }
+        if index in builders:
+            builders[index]()
+
+    def _install_section(
+        self, index: int, panel: CalendarView | StockPanel | SessionsPanel
+    ) -> None:
+        panel.changed.connect(self.refresh_after_change)
+        current = self.sections.currentIndex()
+        blocked = self.sections.blockSignals(True)
+        placeholder = self.sections.widget(index)
+        self.sections.removeTab(index)
+        self.sections.insertTab(index, panel, SECTION_TITLES[index])
+        if placeholder is not None:
+            placeholder.deleteLater()
+        self.sections.setCurrentIndex(current)
+        self.sections.blockSignals(blocked)
+
     def open_clinic_settings(self) -> ClinicSettingsDialog:
+        from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
+
         dialog = ClinicSettingsDialog(self._uow, self._actor, parent=self)
         dialog.saved.connect(lambda _changed: self.refresh_after_change())
         dialog.open()
@@ -224,6 +281,9 @@ class MainWindow(QMainWindow):
         record = self.patient_form.record
         if record is None:
             return
+        from clinic_app.services.calendar_export import calendar_file_name
+        from clinic_app.ui.calendar_file_action import export_patient_calendar, saved_message
+
         name = calendar_file_name(record.details.family_name, record.details.given_name)
         saved = export_patient_calendar(self, self._uow, record.id, name)
         if saved is not None:
@@ -235,6 +295,8 @@ class MainWindow(QMainWindow):
         if record is None:
             return
         appointment_id = appointment_to_record(self._uow, record.id, today=self._today())
+        from clinic_app.ui.record_dose_dialog import RecordDoseDialog
+
         dialog = RecordDoseDialog(
             self._uow, self._actor, record.id, appointment_id, today=self._today, parent=self
         )
@@ -255,16 +317,17 @@ class MainWindow(QMainWindow):
     def _follow_patient(self, patient_id: int | None) -> None:
         """Keep every view about "the patient in hand" on the same person."""
         self.course_panel.show_patient(patient_id)
-        self.calendar.set_patient(patient_id)
+        if self._calendar is not None:
+            self._calendar.set_patient(patient_id)
         self.record_action.setEnabled(patient_id is not None)
         self.calendar_file_action.setEnabled(patient_id is not None)
 
     def refresh_after_change(self) -> None:
         """Something was booked, given or re-planned: refresh what shows it."""
         self.roster.refresh()
-        self.stock.refresh()
-        self.calendar.refresh()
-        self.sessions.refresh()
+        for section in (self._stock, self._calendar, self._sessions):
+            if section is not None:
+                section.refresh()
         record = self.patient_form.record
         if record is not None:
             self.course_panel.show_patient(record.id)
