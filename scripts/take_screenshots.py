@@ -79,6 +79,9 @@ def main() -> None:
     def stock() -> None:
         window.sections.setCurrentWidget(window.stock)
 
+    def sessions() -> None:
+        window.sections.setCurrentWidget(window.sessions)
+
     def record_dose() -> None:
         window.sections.setCurrentIndex(0)
         patient_id = _patient_with_low_platelets(clinic.uow)
@@ -94,6 +97,7 @@ def main() -> None:
         ("courses.png", courses),
         ("week-view.png", week_with_loading_course),
         ("stock.png", stock),
+        ("sessions.png", sessions),
         ("record-dose.png", record_dose),
     ]
 

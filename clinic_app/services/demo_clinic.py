@@ -346,7 +346,10 @@ class _Builder:
             for n, w, s, e, nurse, room, loc in templates
         ]
         template_ids = self._insert(SessionTemplate, template_rows)
-        training_day = monday + dt.timedelta(weeks=5, days=4)
+        # A Thursday about six weeks ahead that is not already a bank holiday.
+        training_day = monday + dt.timedelta(weeks=5, days=3)
+        while not self.calendar.is_open(training_day):
+            training_day += dt.timedelta(weeks=1)
         self._insert(
             Closure,
             [
