@@ -37,7 +37,7 @@ from clinic_app.services.clinic_settings import (
     validate_settings,
 )
 from clinic_app.services.errors import UserError
-from clinic_app.ui.session_dialogs import HINT_STYLE
+from clinic_app.ui.field_row import field_with_error, hint_label
 
 #: Settings that decide which days are open: changing them re-plans every course.
 CALENDAR_SETTINGS = frozenset({"country", "subdivision", "open_days"})
@@ -206,24 +206,7 @@ class ClinicSettingsDialog(QDialog):
     def _row(self, name: str, widget: QWidget) -> QWidget:
         help_text = SETTING_HELP[name]
         widget.setToolTip(help_text)
-        hint = QLabel(help_text)
-        hint.setObjectName("fieldHint")
-        hint.setStyleSheet(HINT_STYLE)
-        hint.setWordWrap(True)
-        error = QLabel("")
-        error.setProperty("role", "fieldError")
-        error.setObjectName(f"error_{name}")
-        error.setWordWrap(True)
-        error.hide()
-        self.errors[name] = error
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 4)
-        column.setSpacing(1)
-        column.addWidget(widget)
-        column.addWidget(hint)
-        column.addWidget(error)
-        return holder
+        return field_with_error(name, self.errors, widget, hint_label(help_text), bottom_margin=4)
 
     def _show_problems(self, problems: dict[str, str]) -> None:
         for name, label in self.errors.items():

@@ -30,6 +30,7 @@ from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.protocol import MAX_INTERVAL_FACTOR
 from clinic_app.services.courses import CourseSummary, every_text
 from clinic_app.services.errors import UserError
+from clinic_app.ui.field_row import field_with_error
 
 _FIELD_LABELS = {
     "factor": "Factor",
@@ -78,19 +79,7 @@ class CourseActionDialog(QDialog):
         self.setMinimumWidth(480)
 
     def add_field(self, name: str, label: str, widget: QWidget) -> None:
-        error = QLabel("")
-        error.setObjectName(f"error_{name}")
-        error.setProperty("role", "fieldError")
-        error.setWordWrap(True)
-        error.hide()
-        self.errors[name] = error
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        column.addWidget(error)
-        self.form.addRow(label, box)
+        self.form.addRow(label, field_with_error(name, self.errors, widget))
 
     def show_errors(self, errors: Mapping[str, str]) -> None:
         for name, label in self.errors.items():

@@ -37,6 +37,7 @@ from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.domain.patient_details import WEEKDAY_CODES, PatientDetails
 from clinic_app.services.errors import Conflict, UserError
 from clinic_app.services.patients import PatientRecord
+from clinic_app.ui.field_row import field_with_error
 
 #: Saves details: (patient id or None for a new patient, details, expected version).
 SavePatient = Callable[[int | None, PatientDetails, int | None], PatientRecord]
@@ -225,19 +226,7 @@ class PatientForm(QWidget):
         return combo
 
     def _row(self, name: str, widget: QWidget) -> QWidget:
-        error = QLabel("")
-        error.setObjectName(f"error_{name}")
-        error.setProperty("role", "fieldError")
-        error.setWordWrap(True)
-        error.hide()
-        self.errors[name] = error
-        box = QWidget()
-        column = QVBoxLayout(box)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        column.addWidget(error)
-        return box
+        return field_with_error(name, self.errors, widget)
 
     def _build_layout(self) -> None:
         identity = QGroupBox("Identity")

@@ -60,6 +60,7 @@ from clinic_app.services.administrations import (
     NotGivenInput,
 )
 from clinic_app.services.errors import UserError
+from clinic_app.ui.field_row import field_with_error
 from clinic_app.ui.task_runner import TaskRunner
 
 #: Refusals a recorded prescriber decision can lift, and the topic it is recorded under.
@@ -610,21 +611,8 @@ class RecordDoseDialog(QDialog):
         return box
 
     def _row(self, name: str, widget: QWidget, extra: QWidget | None = None) -> QWidget:
-        error = QLabel("")
-        error.setObjectName(f"error_{name}")
-        error.setProperty("role", "fieldError")
-        error.setWordWrap(True)
-        error.hide()
-        self.errors[name] = error
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        if extra is not None:
-            column.addWidget(extra)
-        column.addWidget(error)
-        return holder
+        widgets = (widget,) if extra is None else (widget, extra)
+        return field_with_error(name, self.errors, *widgets)
 
     # -- state ----------------------------------------------------------------------
     def _edited(self, field: str) -> None:

@@ -45,11 +45,11 @@ from clinic_app.services.sessions import (
 )
 from clinic_app.services.timetable import Nurse, UpcomingSession
 from clinic_app.ui.affected_appointments_model import AffectedAppointmentsModel
+from clinic_app.ui.field_row import field_with_error, hint_label
 from clinic_app.ui.task_runner import TaskRunner
 
 DATE_HINT = "DD/MM/YYYY"
 #: Help under a field: quieter than the field itself (the stylesheet has no hint rule).
-HINT_STYLE = "color: #52606d; font-size: 9pt;"
 
 
 @dataclass(frozen=True)
@@ -102,25 +102,8 @@ class ServiceFormDialog(QDialog):
         self.layout_.addLayout(buttons)
 
     def add_field(self, label: str, name: str, widget: QWidget, hint: str = "") -> None:
-        error = QLabel("")
-        error.setProperty("role", "fieldError")
-        error.setObjectName(f"error_{name}")
-        error.setWordWrap(True)
-        error.hide()
-        self.errors[name] = error
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        if hint:
-            note = QLabel(hint)
-            note.setObjectName("fieldHint")
-            note.setStyleSheet(HINT_STYLE)
-            note.setWordWrap(True)
-            column.addWidget(note)
-        column.addWidget(error)
-        self.form.addRow(label, holder)
+        widgets = (widget, hint_label(hint)) if hint else (widget,)
+        self.form.addRow(label, field_with_error(name, self.errors, *widgets))
 
     # -- to override ----------------------------------------------------------------
     def local_problems(self) -> dict[str, str]:

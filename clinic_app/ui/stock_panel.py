@@ -45,6 +45,7 @@ from clinic_app.services.actor import Actor
 from clinic_app.services.errors import UserError
 from clinic_app.services.lot_trace import TraceRow
 from clinic_app.services.stock import LotInput, LotRow
+from clinic_app.ui.field_row import field_with_error
 from clinic_app.ui.task_runner import TaskRunner
 
 Index = QModelIndex | QPersistentModelIndex
@@ -600,19 +601,7 @@ class ReceiveLotDialog(QDialog):
             super().accept()
 
     def _row(self, name: str, widget: QWidget) -> QWidget:
-        error = QLabel("")
-        error.setProperty("role", "fieldError")
-        error.setObjectName(f"error_{name}")
-        error.setWordWrap(True)
-        error.hide()
-        self.errors[name] = error
-        holder = QWidget()
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(widget)
-        column.addWidget(error)
-        return holder
+        return field_with_error(name, self.errors, widget)
 
     def _edited(self, name: str) -> None:
         self._touched.add(name)
