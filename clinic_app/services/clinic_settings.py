@@ -110,7 +110,7 @@ def validate_settings(settings: ClinicSettings) -> dict[str, str]:
         ClinicCalendar.build(
             [0], country=settings.country, subdivision=settings.subdivision or None
         )
-    except (ValueError, NotImplementedError) as error:
+    except ValueError as error:  # public_holidays turns the package's refusal into this
         problems["subdivision"] = f"no public holidays known for that country/region ({error})"
     for name in (
         "plan_horizon_months",
