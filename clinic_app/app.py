@@ -145,8 +145,8 @@ def _first_run(database: ClinicDatabase, settings: Settings) -> bool:
 
 def _choose_actor(database: ClinicDatabase) -> Actor | None:
     people = users.list_active_users(database.uow)
-    if len(people) == 1:
-        return people[0].as_actor()
+    # Asked even when one person is set up: the name on every record must be a choice
+    # somebody made at this keyboard, not an assumption.
     picker = UserPickerDialog(people)
     if picker.exec() != UserPickerDialog.DialogCode.Accepted:
         return None
