@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.pages)
         splitter.setStretchFactor(0, 5)
         splitter.setStretchFactor(1, 6)
-        splitter.setSizes([560, 720])
+        splitter.setSizes([620, 660])
 
         self._calendar: CalendarView | None = None
         self._stock: StockPanel | None = None
