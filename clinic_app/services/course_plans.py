@@ -4,7 +4,8 @@ The engine is a pure function of a course's history, so the rows are derived dat
 ``sync_course_plan`` re-plans a course and makes its rows match, and every service
 that changes a course's history (a dose given or missed, a frequency changed, a
 course ended) calls it inside its own transaction. ``refresh_all_plans`` is the
-nightly rolling-horizon run over every active course.
+nightly rolling-horizon run: it re-plans the active courses a night can change
+(``nightly_candidates``), or every one after a calendar or settings change.
 
 Rows are matched to the plan by ``(phase, dose_number)``, the key the database keeps
 unique among live rows. What the sync may touch, and what it may not:
@@ -40,9 +41,11 @@ the sync raises Conflict and the whole action is rolled back to be tried again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
@@ -52,9 +55,11 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    func,
     insert,
     literal,
     null,
+    or_,
     select,
     text,
     type_coerce,
@@ -70,10 +75,18 @@ from clinic_app.domain.date_text import format_date
 from clinic_app.domain.protocol import MonitoringPlan, Protocol
 from clinic_app.domain.protocol_snapshot import SnapshotError, protocol_from_json
 from clinic_app.domain.schedule import CoursePlan, CourseState, plan_courses
-from clinic_app.domain.schedule_dates import add_interval
+from clinic_app.domain.schedule_dates import add_interval, add_months
 from clinic_app.domain.schedule_monitoring import MONITORING_LEEWAY_DAYS
 from clinic_app.persistence.base import utcnow
-from clinic_app.persistence.models import Administration, Appointment, Course, RecallContact, Slot
+from clinic_app.persistence.models import (
+    Administration,
+    Appointment,
+    AuditEvent,
+    Closure,
+    Course,
+    RecallContact,
+    Slot,
+)
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services import audit
 from clinic_app.services.clinic_settings import ClinicSettings, clinic_calendar, read_settings
@@ -86,9 +99,12 @@ log = logging.getLogger(__name__)
 __all__ = [
     "COURSE_ENDED_REASON",
     "LIVE_OR_GIVEN",
+    "REFRESH_ACTION",
     "CourseHistory",
+    "LastRefresh",
     "cancel_bookings",
     "current_plan",
+    "nightly_candidates",
     "refresh_all_plans",
     "sync_course_plan",
 ]
@@ -100,6 +116,14 @@ DROPPED_REASON = "no longer in the plan"
 #: Courses re-planned per transaction by the nightly refresh: big enough to keep the
 #: statements few, small enough that another workstation never waits long for a write.
 REFRESH_BATCH = 2000
+REFRESH_ACTION = "plans.refresh"
+#: Part of the calendar fingerprint: change it when the planning rules change, so the
+#: first refresh after an upgrade re-plans every course.
+_PLAN_FORMAT = 1
+#: Safety margins of the nightly selection (see ``nightly_candidates``).
+_HORIZON_MARGIN = dt.timedelta(days=2)
+_LEEWAY = dt.timedelta(days=MONITORING_LEEWAY_DAYS)
+_LOADING_MARGIN = dt.timedelta(days=31)
 _CHUNK = 900  # ids per IN list, well inside every database's parameter limit
 
 _A = cast(Table, Appointment.__table__)
@@ -111,6 +135,7 @@ _DOSE_PHASES = frozenset({Phase.LOADING.value, Phase.MAINTENANCE.value})
 _PROPOSED = AppointmentStatus.PROPOSED.value
 _BOOKED = AppointmentStatus.BOOKED.value
 _FULFILLED = AppointmentStatus.FULFILLED.value
+_LIVE = (_PROPOSED, _BOOKED, AppointmentStatus.ARRIVED.value)
 #: A course's rows are reached through the partial unique index on (course, phase,
 #: dose number): the only index that leads with the course. A database uses a partial
 #: index only when the query repeats its condition, written out exactly (a bound
@@ -209,24 +234,43 @@ def sync_course_plan(
     _sync(session, courses, today, settings.plan_horizon_months, calendar)
 
 
-def refresh_all_plans(uow: UnitOfWork, *, today: dt.date) -> int:
-    """Re-plan every active course from ``today`` (the nightly rolling horizon).
+def refresh_all_plans(uow: UnitOfWork, *, today: dt.date, full: bool = False) -> int:
+    """Re-plan the active courses from ``today`` (the nightly rolling horizon).
 
     Returns how many courses had at least one row created, moved, unbooked, deleted or
     cancelled.
 
-    The whole clinic is read once, by table scans (on SQLite a scan is several times
-    faster than fetching each course's rows through an index), planned in batches,
-    and each batch's changes are written in a short transaction of their own, so a
-    workstation is never kept waiting for long. A batch whose courses or rows were
-    changed on another workstation since the read is planned again from a fresh read
-    inside its write transaction.
+    Every service that changes a course re-plans it there and then, so a night can
+    change only the courses that ``nightly_candidates`` picks; the rest are left
+    alone. The whole clinic is re-planned (``full``, or when there is no earlier
+    refresh to go on, or the calendar or settings changed since it): then the clinic
+    is read by table scans (on SQLite a scan is several times faster than fetching
+    each course's rows through an index). Courses are planned in batches, and each
+    batch's changes are written in a short transaction of their own, so a workstation
+    is never kept waiting for long. A batch whose courses or rows were changed on
+    another workstation since the read is planned again from a fresh read inside its
+    write transaction.
     """
     with uow.read() as session:
         settings = read_settings(session)
         calendar = clinic_calendar(session, settings)
-        courses = _read_active_courses(session)
-        rows = _scan_rows(session, {course.id for course in courses})
+        fingerprint = _calendar_fingerprint(session, settings)
+        last_course_id = session.scalar(select(func.max(Course.id))) or 0
+        previous = None if full else _last_refresh(session)
+        incremental = (
+            previous is not None and previous.fingerprint == fingerprint and previous.as_of <= today
+        )
+        if previous is not None and incremental:
+            ids = sorted(nightly_candidates(session, today, settings, previous))
+            courses = [
+                c for c in _read_courses(session, ids) if c.status == CourseStatus.ACTIVE.value
+            ]
+            courses.sort(key=lambda course: course.id)
+            picked = {course.id for course in courses}
+            rows = _scan_rows(session, picked, whole=len(picked) > 4 * _CHUNK)
+        else:
+            courses = _read_active_courses(session)
+            rows = _scan_rows(session, {course.id for course in courses})
     horizon = settings.plan_horizon_months
     changed = 0
     unreadable: list[int] = []
@@ -251,12 +295,153 @@ def refresh_all_plans(uow: UnitOfWork, *, today: dt.date) -> int:
         audit.record(
             session,
             None,
-            "plans.refresh",
+            REFRESH_ACTION,
             "course",
             None,
-            {"as_of": today, "courses": len(courses), "changed": changed, "unreadable": unreadable},
+            {
+                "as_of": today,
+                "courses": len(courses),
+                "changed": changed,
+                "unreadable": unreadable,
+                "full": not incremental,
+                "calendar": fingerprint,
+                "last_course_id": last_course_id,
+            },
         )
     return changed
+
+
+class LastRefresh(NamedTuple):
+    """What the previous nightly refresh recorded in its audit row."""
+
+    as_of: dt.date
+    fingerprint: str
+    #: The highest course id when it read the clinic: courses added since are new.
+    last_course_id: int
+
+
+def nightly_candidates(
+    session: Session, today: dt.date, settings: ClinicSettings, previous: LastRefresh
+) -> set[int]:
+    """The active courses whose plan a night since ``previous`` can have changed.
+
+    Every other course's rows match the plan its last sync or refresh made, and the
+    engine gives the same plan again on ``today``: the calendar and settings are the
+    same (the fingerprint), nothing in the course's history changed (every service
+    that changes it re-plans it), and its plan depends on the day only through
+
+    - the horizon: a for-life plan always reaches one dose, and one blood test
+      (placed at most ``MONITORING_LEEWAY_DAYS`` before its ideal day), past
+      ``today + plan_horizon_months``; a course without a live dose and a live test
+      that far ahead may grow (fixed-length and open-ended courses, and protocols
+      without repeat tests, are therefore picked every night);
+    - the re-planning day: a live row whose window has opened (or whose day has
+      passed) may be clipped or re-planned from today, and a booking whose day has
+      passed is re-planned the same way;
+    - loading and reviews (the reviews are listed a fixed time ahead), and loading
+      ended on a day since the last refresh: always picked while they last.
+
+    The margins are generous on purpose: picking a course too many costs a re-plan
+    that changes nothing, missing one could leave a dose unplanned.
+    """
+    horizon_end = dt.date.fromordinal(add_months(today.toordinal(), settings.plan_horizon_months))
+    live = _A.c.status.in_(_LIVE)
+    courses = session.execute(
+        select(Course.id, Course.loading_ended_on).where(Course.status == CourseStatus.ACTIVE)
+    ).all()
+    loading_since = min(previous.as_of, today) - _LOADING_MARGIN
+    picked = {
+        course_id
+        for course_id, loading_ended in courses
+        if course_id >= previous.last_course_id
+        or (loading_ended is not None and loading_ended >= loading_since)
+    }
+
+    def course_ids(*conditions: Any) -> set[int]:
+        query = select(_A.c.course_id).where(LIVE_OR_GIVEN, live, *conditions).distinct()
+        return set(session.scalars(query))
+
+    far_dose = course_ids(
+        _A.c.phase == Phase.MAINTENANCE.value,
+        _A.c.planned_date >= horizon_end + _HORIZON_MARGIN,
+    )
+    far_test = course_ids(
+        _A.c.phase == Phase.MONITORING.value,
+        _A.c.planned_date >= horizon_end + _HORIZON_MARGIN + _LEEWAY,
+    )
+    picked.update(course_id for course_id, _ in courses if course_id not in far_dose)
+    picked.update(course_id for course_id, _ in courses if course_id not in far_test)
+    # A window that has opened, or loading and reviews: one scan of the table. The
+    # status is wrapped on purpose, so that SQLite scans rather than fetching every
+    # live row through the (status, planned date) index (five times slower).
+    opened = (
+        select(_A.c.course_id)
+        .where(
+            func.coalesce(_A.c.status, "").in_(_LIVE),
+            or_(
+                _A.c.window_earliest < today,
+                _A.c.planned_date < today,
+                _A.c.phase.in_((Phase.LOADING.value, Phase.REVIEW.value)),
+            ),
+        )
+        .distinct()
+    )
+    picked.update(session.scalars(opened))
+    slot_passed = dt.datetime.combine(today + dt.timedelta(days=2), dt.time())
+    booked = (
+        select(_A.c.course_id)
+        .select_from(_A.join(_SLOT, _SLOT.c.id == _A.c.slot_id))
+        .where(
+            LIVE_OR_GIVEN,
+            _A.c.status.in_((_BOOKED, AppointmentStatus.ARRIVED.value)),
+            _SLOT.c.start < slot_passed,
+        )
+        .distinct()
+    )
+    picked.update(session.scalars(booked))
+    active = {course_id for course_id, _ in courses}
+    return picked & active
+
+
+def _calendar_fingerprint(session: Session, settings: ClinicSettings) -> str:
+    """A digest of everything clinic-wide the engine plans with: settings and closures."""
+    closures = sorted(
+        (first.isoformat(), last.isoformat())
+        for first, last in session.execute(select(Closure.first_day, Closure.last_day)).all()
+    )
+    text_ = json.dumps(
+        {"settings": asdict(settings), "closures": closures, "plan": _PLAN_FORMAT},
+        default=str,
+        sort_keys=True,
+    )
+    return hashlib.sha256(text_.encode()).hexdigest()
+
+
+def _last_refresh(session: Session) -> LastRefresh | None:
+    """The previous refresh's day and fingerprint (None: refresh everything)."""
+    query = (
+        select(AuditEvent.detail)
+        .where(
+            AuditEvent.entity == "course",
+            AuditEvent.entity_id.is_(None),
+            AuditEvent.action == REFRESH_ACTION,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    found = session.execute(query).first()
+    if found is None:
+        return None
+    try:
+        detail = json.loads(found.detail)
+        as_of = dt.date.fromisoformat(detail["as_of"])
+        fingerprint = detail["calendar"]
+        last_course_id = detail["last_course_id"]
+    except (ValueError, KeyError, TypeError):
+        return None  # written before fingerprints were kept
+    if not isinstance(fingerprint, str) or not isinstance(last_course_id, int):
+        return None
+    return LastRefresh(as_of, fingerprint, last_course_id)
 
 
 def cancel_bookings(session: Session, course_id: int, phases: Iterable[Phase], reason: str) -> int:
@@ -381,11 +566,16 @@ def _read_rows(session: Session, course_ids: Sequence[int]) -> dict[int, list[_R
     return rows
 
 
-def _scan_rows(session: Session, course_ids: set[int]) -> dict[int, list[_Row]]:
-    """``_read_rows`` for the whole clinic: three table scans, joined here."""
-    given_at: dict[int, dt.datetime] = dict(
-        session.execute(select(_ADM.c.appointment_id, _ADM.c.occurred_at).where(_COMPLETED)).all()
-    )
+def _scan_rows(
+    session: Session, course_ids: set[int], *, whole: bool = True
+) -> dict[int, list[_Row]]:
+    """``_read_rows`` for many courses: table scans, joined here.
+
+    ``whole`` scans the whole clinic once; otherwise the appointments table is scanned
+    once per chunk of ids, the slot times and dose dates fetched by id. Neither asks
+    for the live statuses in SQL: SQLite (no statistics) would then read every live
+    row through the (status, planned date) index, many times slower than a scan.
+    """
     wanted = {"proposed", "booked", "arrived", "fulfilled"}
     rows: dict[int, list[_Row]] = {course_id: [] for course_id in course_ids}
     # (course's rows, position) of the few rows that need a slot time or a dose date.
@@ -394,15 +584,32 @@ def _scan_rows(session: Session, course_ids: set[int]) -> dict[int, list[_Row]]:
     make = tuple.__new__  # _Row's own constructor, without its Python-level wrapper
     # The columns come in _Row's order, so each row is made in a single step.
     query = select(*_ROW_COLUMNS, null(), _A.c.version, null())
-    for row in session.execute(query).all():
-        found = rows.get(row[1])
-        if found is None or row[4] not in wanted:
-            continue
-        found.append(make(_Row, row))
-        if row[9] is not None:
-            booked.append((found, len(found) - 1))
-        elif row[4] == _FULFILLED:
-            given.append((found, len(found) - 1))
+    queries = (
+        [query]
+        if whole
+        else [query.where(_A.c.course_id.in_(chunk)) for chunk in _chunks(sorted(course_ids))]
+    )
+    for each in queries:
+        for row in session.execute(each).all():
+            found = rows.get(row[1])
+            if found is None or row[4] not in wanted:
+                continue
+            found.append(make(_Row, row))
+            if row[9] is not None:
+                booked.append((found, len(found) - 1))
+            elif row[4] == _FULFILLED:
+                given.append((found, len(found) - 1))
+    given_at: dict[int, dt.datetime] = {}
+    if whole:
+        completed = select(_ADM.c.appointment_id, _ADM.c.occurred_at).where(_COMPLETED)
+        given_at.update(session.execute(completed).all())
+    else:
+        ids = sorted(found[position].id for found, position in booked + given)
+        for chunk in _chunks(ids):
+            completed = select(_ADM.c.appointment_id, _ADM.c.occurred_at).where(
+                _ADM.c.appointment_id.in_(chunk), _COMPLETED
+            )
+            given_at.update(session.execute(completed).all())
     starts: dict[int, dt.datetime] = {}
     slot_ids = sorted({found[position].slot_id or 0 for found, position in booked})
     for chunk in _chunks(slot_ids):

@@ -92,6 +92,9 @@ class Administration(Base):
             postgresql_where=text("status = 'completed'"),
         ),
         Index("ix_administrations_patient_id_occurred_at", "patient_id", "occurred_at"),
+        # A plain index too: the partial one above cannot serve the foreign-key check
+        # SQLite makes when an appointment row is deleted by a re-plan.
+        Index("ix_administrations_appointment_id", "appointment_id"),
         Index("ix_administrations_lot_id", "lot_id"),
         Index("ix_administrations_lot_number", "lot_number"),
     )

@@ -26,4 +26,6 @@ class RecallContact(Base):
 
     __table_args__ = (
         Index("ix_recall_contacts_patient_id_contacted_at", "patient_id", "contacted_at"),
+        # Serves the foreign-key check when a re-plan deletes an appointment row.
+        Index("ix_recall_contacts_appointment_id", "appointment_id"),
     )
