@@ -520,10 +520,8 @@ def record_administration(
     lot_id = data.lot_id
     assert lot_id is not None  # validated above
     with uow.write() as session:
-        settings = read_settings(session)
-        patient = _load_patient(session, data.patient_id)
-        target, course, appointment, takeover = _resolve_target(
-            session, data.patient_id, data.appointment_id, today, settings
+        settings, patient, (target, course, appointment, takeover) = _open_dose(
+            session, data.patient_id, data.appointment_id, today
         )
         for decision in data.decisions:
             _add_decision(session, actor, data.patient_id, course.id, decision, today)
@@ -624,6 +622,17 @@ def record_administration(
         return _record(session, administration)
 
 
+def _open_dose(
+    session: Session, patient_id: int, appointment_id: int | None, today: dt.date
+) -> tuple[
+    ClinicSettings, Patient, tuple[DoseTarget, Course, Appointment | None, Appointment | None]
+]:
+    """What every dose action starts from: the settings, the patient and the dose due."""
+    settings = read_settings(session)
+    patient = _load_patient(session, patient_id)
+    return settings, patient, _resolve_target(session, patient_id, appointment_id, today, settings)
+
+
 def record_not_given(
     uow: UnitOfWork, actor: Actor, data: NotGivenInput, *, today: dt.date
 ) -> AdministrationRecord:
@@ -635,10 +644,8 @@ def record_not_given(
     reason = NotGivenReason(data.reason)
     note = " ".join(data.note.split())
     with uow.write() as session:
-        settings = read_settings(session)
-        _load_patient(session, data.patient_id)
-        target, course, appointment, takeover = _resolve_target(
-            session, data.patient_id, data.appointment_id, today, settings
+        settings, _patient, (target, course, appointment, takeover) = _open_dose(
+            session, data.patient_id, data.appointment_id, today
         )
         text = f"Not given: {reason.label.lower()}" + (f" ({note})" if note else "")
         if appointment is None:
