@@ -26,6 +26,12 @@ from contextlib import closing
 from pathlib import Path
 
 from benchmarks.machine import describe
+from clinic_app.services.commands.booking import confirm_booking
+from clinic_app.services.commands.courses import start_course
+from clinic_app.services.commands.patients import create_patient
+from clinic_app.services.commands.sessions import SessionDetails, create_session, generate_sessions
+from clinic_app.services.queries.booking_options import propose_course_booking
+from clinic_app.services.queries.users import list_active_users
 
 DEFAULT_DEMO = Path("/tmp/demo100k/clinic.sqlite")
 
@@ -70,21 +76,20 @@ def run(url: str, runs: int) -> None:
     from clinic_app.domain.patient_details import PatientDetails
     from clinic_app.persistence.engine import create_engine
     from clinic_app.persistence.unit_of_work import UnitOfWork
-    from clinic_app.services import booking, courses, patients, sessions, users
-    from clinic_app.services.roster import RosterQuery, count_roster
+
+    pass
+    from clinic_app.services.queries.roster import RosterQuery, count_roster
     from clinic_app.ui.calendar_view import CalendarView
 
     uow = UnitOfWork(create_engine(url))
     today = dt.date.today()
-    staff = users.list_active_users(uow)
+    staff = list_active_users(uow)
     nurse = next(u for u in staff if u.role is Role.NURSE).as_actor()
     prescriber = next(u for u in staff if u.role is Role.PRESCRIBER).as_actor()
     print(f"patients: {count_roster(uow, RosterQuery()):,}")
 
     begin = time.perf_counter()
-    created = sessions.generate_sessions(
-        uow, nurse, today=today, until=today + dt.timedelta(days=730)
-    )
+    created = generate_sessions(uow, nurse, today=today, until=today + dt.timedelta(days=730))
     print(
         f"generate two years of sessions: {created} sessions in {time.perf_counter() - begin:.2f} s"
     )
@@ -124,10 +129,10 @@ def run(url: str, runs: int) -> None:
     start = next_monday(today) + dt.timedelta(weeks=6)
     for extra_week in range(5):  # courses start in the first 3 weeks; loading lasts 2
         for weekday in (0, 2, 4):
-            sessions.create_session(
+            create_session(
                 uow,
                 nurse,
-                sessions.SessionDetails(
+                SessionDetails(
                     session_date=start + dt.timedelta(weeks=extra_week, days=weekday),
                     start_time=dt.time(14, 0),
                     end_time=dt.time(17, 0),
@@ -142,7 +147,7 @@ def run(url: str, runs: int) -> None:
     timings = []
     placed_counts = []
     for number in range(runs):
-        person = patients.create_patient(
+        person = create_patient(
             uow,
             nurse,
             PatientDetails(
@@ -154,7 +159,7 @@ def run(url: str, runs: int) -> None:
             ),
             today=today,
         )
-        course = courses.start_course(
+        course = start_course(
             uow,
             prescriber,
             person.id,
@@ -165,8 +170,8 @@ def run(url: str, runs: int) -> None:
             acknowledged={"folic_acid_before_b12", "renal_cyanocobalamin"},
         )
         begin = time.perf_counter()
-        proposal = booking.propose_course_booking(uow, course.id, today=today)
-        result = booking.confirm_booking(uow, nurse, proposal.choices(), today=today)
+        proposal = propose_course_booking(uow, course.id, today=today)
+        result = confirm_booking(uow, nurse, proposal.choices(), today=today)
         timings.append(time.perf_counter() - begin)
         placed_counts.append(
             (

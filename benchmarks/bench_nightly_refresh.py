@@ -27,13 +27,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from benchmarks.machine import describe
+from clinic_app.demo.clinic import create_demo_clinic
 from clinic_app.domain.codes import CourseStatus
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.models import Appointment, Course
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.course_plans import refresh_all_plans
-from clinic_app.services.demo_clinic import create_demo_clinic
+from clinic_app.services.planning.nightly_refresh import refresh_all_plans
 
 TODAY = dt.date(2026, 3, 10)
 

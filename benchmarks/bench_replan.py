@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from benchmarks.machine import describe
 from clinic_app.domain.clinic_calendar import ClinicCalendar
 from clinic_app.domain.schedule import CourseState, plan_course, plan_courses
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.library.protocols import load_protocol_library
 
 COURSES = 10_000
 AS_OF = date(2026, 6, 1)

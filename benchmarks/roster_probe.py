@@ -27,8 +27,10 @@ def main() -> None:
 
     from clinic_app.app import stylesheet
     from clinic_app.clinic_db import open_clinic_database
-    from clinic_app.services import users
-    from clinic_app.services.protocol_library import load_protocol_library
+
+    pass
+    from clinic_app.services.library.protocols import load_protocol_library
+    from clinic_app.services.queries.users import list_active_users
     from clinic_app.settings import load_settings
     from clinic_app.ui.main_window import MainWindow
 
@@ -37,7 +39,7 @@ def main() -> None:
     settings = load_settings(database_url=database)
     clinic = open_clinic_database(settings)
     library = load_protocol_library(settings.protocols_dir)
-    actor = users.list_active_users(clinic.uow)[0].as_actor()
+    actor = list_active_users(clinic.uow)[0].as_actor()
     window = MainWindow(
         clinic.uow,
         actor,

@@ -18,11 +18,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 from sqlalchemy.exc import OperationalError
 
 from clinic_app.clinic_db import ClinicDatabase, open_clinic_database
-from clinic_app.services import users
-from clinic_app.services.actor import Actor
-from clinic_app.services.daily_upkeep import UpkeepResult, run_daily_upkeep, upkeep_due
-from clinic_app.services.demo_clinic import create_demo_clinic
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.demo.clinic import create_demo_clinic
+from clinic_app.domain.actor import Actor
+from clinic_app.services.commands.upkeep import UpkeepResult, run_daily_upkeep, upkeep_due
+from clinic_app.services.commands.users import create_user
+from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.queries.users import count_users, list_active_users
 from clinic_app.settings import Settings
 from clinic_app.ui.crash_reporting import install_crash_dialog
 from clinic_app.ui.first_run import FirstRunDialog
@@ -62,7 +63,7 @@ def run(settings: Settings) -> int:
             "Some protocol templates were not loaded",
             "\n\n".join(str(problem) for problem in library.problems),
         )
-    if users.count_users(database.uow) == 0 and not _first_run(database, settings):
+    if count_users(database.uow) == 0 and not _first_run(database, settings):
         return 0
     actor = _choose_actor(database)
     if actor is None:
@@ -115,7 +116,7 @@ def _first_run(database: ClinicDatabase, settings: Settings) -> bool:
         return False
     if not dialog.wants_demo:
         name, role = dialog.first_user()
-        users.create_user(database.uow, name, role)
+        create_user(database.uow, name, role)
         return True
     progress = QProgressDialog("Creating the demo clinic…", "", 0, 0)
     progress.setCancelButton(None)
@@ -144,7 +145,7 @@ def _first_run(database: ClinicDatabase, settings: Settings) -> bool:
 
 
 def _choose_actor(database: ClinicDatabase) -> Actor | None:
-    people = users.list_active_users(database.uow)
+    people = list_active_users(database.uow)
     # Asked even when one person is set up: the name on every record must be a choice
     # somebody made at this keyboard, not an assumption.
     picker = UserPickerDialog(people)

@@ -25,8 +25,8 @@ from clinic_app.clinic_db import open_clinic_database
 from clinic_app.domain.codes import AppointmentStatus, LabTest, Role
 from clinic_app.persistence.models import Appointment, Course, LabResult, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import users
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.queries.users import list_active_users
 from clinic_app.settings import load_settings
 from clinic_app.ui.main_window import MainWindow
 from clinic_app.ui.record_dose_dialog import RecordDoseDialog
@@ -40,7 +40,7 @@ def main() -> None:
     settings = load_settings(database_url=sys.argv[1])
     clinic = open_clinic_database(settings)
     library = load_protocol_library(settings.protocols_dir)
-    nurse = next(u for u in users.list_active_users(clinic.uow) if u.role is Role.NURSE)
+    nurse = next(u for u in list_active_users(clinic.uow) if u.role is Role.NURSE)
     window = MainWindow(
         clinic.uow,
         nurse.as_actor(),
@@ -127,7 +127,7 @@ def _open_patient(window: MainWindow, patient_id: int) -> None:
 
 
 def _nhs_number(window: MainWindow, patient_id: int) -> str:
-    from clinic_app.services.patients import get_patient
+    from clinic_app.services.queries.patients import get_patient
 
     return get_patient(window._uow, patient_id).details.nhs_number
 

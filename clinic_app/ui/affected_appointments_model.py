@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from clinic_app.domain.appointment_text import describe_start
 from clinic_app.domain.nhs_number import format_for_display
-from clinic_app.services.rebooking import AffectedAppointment
+from clinic_app.services.queries.rebooking import AffectedAppointment
 from clinic_app.ui.rows_model import RowsTableModel
 
 

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.services.booking import SlotChoice
+from clinic_app.services.queries.booking_context import SlotChoice
 
 
 class ReasonDialog(QDialog):

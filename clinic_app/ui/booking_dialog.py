@@ -26,12 +26,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.date_text import format_date
+from clinic_app.domain.errors import UserError
+from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking
-from clinic_app.services.actor import Actor
-from clinic_app.services.booking import BookingProposal, BookingResult, ProposedDose
-from clinic_app.services.errors import UserError, ValidationFailed
+from clinic_app.services.commands.booking import BookingResult, confirm_booking
+from clinic_app.services.queries.booking_options import (
+    BookingProposal,
+    ProposedDose,
+    propose_course_booking,
+    slot_options,
+)
 
 COLUMNS = ("Dose", "Window", "Slot", "Note")
 NOT_NOW = "Do not book now"
@@ -127,7 +133,7 @@ class BookingDialog(QDialog):
 
     def refresh(self) -> None:
         """Work the proposal out again from what is free now."""
-        proposal = booking.propose_course_booking(self._uow, self._course_id, today=self._today)
+        proposal = propose_course_booking(self._uow, self._course_id, today=self._today)
         self.proposal = proposal
         self.heading.setText(f"Book {proposal.patient_name}'s course")
         self.preferences.setText(
@@ -148,7 +154,7 @@ class BookingDialog(QDialog):
         combo.addItem(NOT_NOW, None)
         if dose.slot is not None:
             combo.addItem(dose.slot.describe(), dose.slot.slot_id)
-        for option in booking.slot_options(self._uow, dose.appointment_id, today=self._today):
+        for option in slot_options(self._uow, dose.appointment_id, today=self._today):
             if dose.slot is None or option.slot_id != dose.slot.slot_id:
                 combo.addItem(option.describe(), option.slot_id)
         combo.setCurrentIndex(1 if dose.slot is not None else 0)
@@ -188,9 +194,7 @@ class BookingDialog(QDialog):
 
     def confirm(self) -> None:
         try:
-            result = booking.confirm_booking(
-                self._uow, self._actor, self.choices(), today=self._today
-            )
+            result = confirm_booking(self._uow, self._actor, self.choices(), today=self._today)
         except EXPECTED as error:
             self.message.setText(f"{error_text(error)} Nothing was booked; here is a new proposal.")
             self.refresh()

@@ -13,9 +13,9 @@ from pathlib import Path
 from icalendar import Calendar
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from clinic_app.domain.errors import UserError
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.calendar_export import patient_calendar
-from clinic_app.services.errors import UserError
+from clinic_app.services.exports.calendar import patient_calendar
 
 TITLE = "Export patient's calendar"
 FILE_FILTER = "Calendar files (*.ics)"

@@ -33,13 +33,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.appointment_text import describe_start
 from clinic_app.domain.codes import AppointmentStatus
 from clinic_app.domain.date_text import format_date
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking, sessions
-from clinic_app.services.actor import Actor
-from clinic_app.services.booking import BookedPatient, TimelineEntry
+from clinic_app.services.commands.booking import (
+    book_appointment,
+    cancel_appointment,
+    mark_arrived,
+    mark_did_not_attend,
+    move_appointment,
+)
+from clinic_app.services.queries.booking_options import slot_options
+from clinic_app.services.queries.calendar import (
+    BookedPatient,
+    SessionDay,
+    TimelineEntry,
+    patient_timeline,
+    slot_occupancy,
+)
+from clinic_app.services.queries.rebooking import rebooking_list
 from clinic_app.ui.appointment_dialogs import ReasonDialog, SlotPickerDialog
 from clinic_app.ui.booking_dialog import EXPECTED, BookingDialog, error_text
 from clinic_app.ui.day_model import DayModel
@@ -325,7 +339,7 @@ class CalendarView(QWidget):
     def _load_timeline(self) -> None:
         timeline = None
         if self._patient_id is not None:
-            timeline = booking.patient_timeline(self._uow, self._patient_id, today=self._today())
+            timeline = patient_timeline(self._uow, self._patient_id, today=self._today())
         self.panel.show_timeline(timeline)
         self._apply_focus()
         self._update_buttons()
@@ -360,7 +374,7 @@ class CalendarView(QWidget):
         entry = self.selected_dose()
         fits: frozenset[int] = frozenset()
         if entry is not None and entry.bookable:
-            options = booking.slot_options(self._uow, entry.appointment_id, today=self._today())
+            options = slot_options(self._uow, entry.appointment_id, today=self._today())
             fits = frozenset(option.slot_id for option in options)
             if not options:
                 self.show_message(
@@ -384,7 +398,7 @@ class CalendarView(QWidget):
 
     def book_dose(self, appointment_id: int, slot_id: int) -> None:
         try:
-            booked = booking.book_appointment(
+            booked = book_appointment(
                 self._uow, self._actor, appointment_id, slot_id, today=self._today()
             )
         except EXPECTED as error:
@@ -396,7 +410,7 @@ class CalendarView(QWidget):
 
     def move_appointment(self, appointment_id: int, slot_id: int) -> None:
         try:
-            moved = booking.move_appointment(
+            moved = move_appointment(
                 self._uow, self._actor, appointment_id, slot_id, today=self._today()
             )
         except EXPECTED as error:
@@ -477,9 +491,7 @@ class CalendarView(QWidget):
 
     def open_move_dialog(self, appointment: BookedPatient) -> SlotPickerDialog | None:
         try:
-            options = booking.slot_options(
-                self._uow, appointment.appointment_id, today=self._today()
-            )
+            options = slot_options(self._uow, appointment.appointment_id, today=self._today())
         except EXPECTED as error:
             self.show_message(error_text(error), error=True)
             return None
@@ -513,7 +525,7 @@ class CalendarView(QWidget):
 
         def confirmed() -> None:
             try:
-                booking.cancel_appointment(
+                cancel_appointment(
                     self._uow,
                     self._actor,
                     appointment.appointment_id,
@@ -532,9 +544,7 @@ class CalendarView(QWidget):
 
     def mark_arrived(self, appointment: BookedPatient) -> None:
         try:
-            booking.mark_arrived(
-                self._uow, self._actor, appointment.appointment_id, today=self._today()
-            )
+            mark_arrived(self._uow, self._actor, appointment.appointment_id, today=self._today())
         except EXPECTED as error:
             self.show_message(error_text(error), error=True)
             return
@@ -553,7 +563,7 @@ class CalendarView(QWidget):
 
         def confirmed() -> None:
             try:
-                booking.mark_did_not_attend(
+                mark_did_not_attend(
                     self._uow,
                     self._actor,
                     appointment.appointment_id,
@@ -604,8 +614,8 @@ class CalendarView(QWidget):
         return appointment
 
     # -- internals ----------------------------------------------------------------------------
-    def _occupancy(self, first: dt.date, last: dt.date) -> list[booking.SessionDay]:
-        return booking.slot_occupancy(self._uow, first, last)
+    def _occupancy(self, first: dt.date, last: dt.date) -> list[SessionDay]:
+        return slot_occupancy(self._uow, first, last)
 
     def _activated(self, index: QModelIndex) -> None:
         """Double-click or Enter: book the chosen dose into a free slot."""
@@ -650,7 +660,7 @@ class CalendarView(QWidget):
         return self._dialog
 
     def _load_rebooking(self) -> None:
-        self.panel.show_rebooking(sessions.rebooking_list(self._uow, today=self._today()))
+        self.panel.show_rebooking(rebooking_list(self._uow, today=self._today()))
 
     def _rebooking_chosen(self, patient_id: int, appointment_id: int) -> None:
         if patient_id != self._patient_id:

@@ -25,18 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.clinic_calendar import WEEKDAY_NAMES
+from clinic_app.domain.clinic_settings import SETTING_HELP, ClinicSettings, validate_settings
+from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.actor import Actor
-from clinic_app.services.clinic_settings import (
-    SETTING_HELP,
-    ClinicSettings,
-    change_setting,
-    load_settings,
-    validate_settings,
-)
-from clinic_app.services.errors import UserError
+from clinic_app.services.commands.settings import change_setting
+from clinic_app.services.queries.settings import load_settings
 from clinic_app.ui.field_row import field_with_error, hint_label
 
 #: Settings that decide which days are open: changing them re-plans every course.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from clinic_app.domain.date_text import format_date
-from clinic_app.services.timetable import ClosureRecord
+from clinic_app.services.queries.timetable import ClosureRecord
 from clinic_app.ui.rows_model import RowsTableModel
 
 

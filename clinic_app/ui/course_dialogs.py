@@ -26,10 +26,10 @@ from PySide6.QtWidgets import (
 
 from clinic_app.domain.codes import CourseEndReason
 from clinic_app.domain.date_text import format_date, parse_date
+from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.protocol import MAX_INTERVAL_FACTOR
-from clinic_app.services.courses import CourseSummary, every_text
-from clinic_app.services.errors import UserError
+from clinic_app.services.queries.courses import CourseSummary, every_text
 from clinic_app.ui.field_row import field_with_error
 
 _FIELD_LABELS = {

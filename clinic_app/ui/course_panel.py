@@ -29,14 +29,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import CourseEndReason, Role
 from clinic_app.domain.date_text import format_date
+from clinic_app.domain.errors import UserError
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import courses, patients
-from clinic_app.services.actor import Actor
-from clinic_app.services.courses import CourseSummary, CourseTimeline, EntryKind
-from clinic_app.services.errors import UserError
-from clinic_app.services.protocol_library import ProtocolLibrary
+from clinic_app.services.commands.courses import (
+    end_course,
+    end_loading,
+    set_interval_factor,
+    start_course,
+)
+from clinic_app.services.library.protocols import ProtocolLibrary
+from clinic_app.services.queries.courses import (
+    CourseSummary,
+    CourseTimeline,
+    EntryKind,
+    course_timeline,
+    list_courses,
+)
+from clinic_app.services.queries.patients import get_patient
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
 from clinic_app.ui.start_course_dialog import StartCourseDialog
 from clinic_app.ui.timeline_model import DETAILS, TimelineModel
@@ -158,8 +170,8 @@ class CoursePanel(QWidget):
         self._patient_name = ""
         if patient_id is not None:
             try:
-                record = patients.get_patient(self._uow, patient_id)
-                self._courses = courses.list_courses(self._uow, patient_id)
+                record = get_patient(self._uow, patient_id)
+                self._courses = list_courses(self._uow, patient_id)
             except UserError as error:
                 self._patient_id = None
                 self._set_message(str(error))
@@ -176,7 +188,7 @@ class CoursePanel(QWidget):
         def start(
             protocol_id: str, start_date: dt.date | None, prescriber: str, ack: Collection[str]
         ) -> CourseSummary:
-            return courses.start_course(
+            return start_course(
                 self._uow,
                 self._actor,
                 patient_id,
@@ -200,7 +212,7 @@ class CoursePanel(QWidget):
             return None
 
         def change(factor: float, reason: str) -> CourseSummary:
-            return courses.set_interval_factor(
+            return set_interval_factor(
                 self._uow,
                 self._actor,
                 course.id,
@@ -220,7 +232,7 @@ class CoursePanel(QWidget):
             return None
 
         def end(on_date: dt.date | None) -> CourseSummary:
-            return courses.end_loading(
+            return end_loading(
                 self._uow,
                 self._actor,
                 course.id,
@@ -241,7 +253,7 @@ class CoursePanel(QWidget):
         def end(
             reason: CourseEndReason | None, note: str, on_date: dt.date | None
         ) -> CourseSummary:
-            return courses.end_course(
+            return end_course(
                 self._uow,
                 self._actor,
                 course.id,
@@ -322,7 +334,7 @@ class CoursePanel(QWidget):
                     "\u201cStart course\u2026\u201d to plan its injections and blood tests."
                 )
         else:
-            self.timeline = courses.course_timeline(self._uow, course.id, today=self._today())
+            self.timeline = course_timeline(self._uow, course.id, today=self._today())
             self.model.set_entries(self.timeline.entries)
             self._show_course(course, self.timeline)
             self._set_message("")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clinic_app.services.booking import SessionDay, SlotOccupancy
+from clinic_app.services.queries.calendar import SessionDay, SlotOccupancy
 from clinic_app.ui.week_model import SlotGridModel, patient_text, room_and_load
 
 #: A big clinic books dozens into one slot: the cell names the first few.

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 from clinic_app.domain.appointment_text import describe_start
 from clinic_app.domain.codes import AppointmentStatus
 from clinic_app.domain.date_text import format_date
-from clinic_app.services.booking import PatientTimeline, TimelineEntry
-from clinic_app.services.sessions import AffectedAppointment
+from clinic_app.services.queries.calendar import PatientTimeline, TimelineEntry
+from clinic_app.services.queries.rebooking import AffectedAppointment
 from clinic_app.ui.booking_dialog import describe_preferences
 from clinic_app.ui.week_model import DOSE_MIME
 

@@ -20,14 +20,15 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app import __version__
+from clinic_app.domain.actor import Actor
+from clinic_app.domain.errors import UserError
 from clinic_app.domain.patient_details import PatientDetails
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import patients, roster
-from clinic_app.services.actor import Actor
-from clinic_app.services.errors import UserError
-from clinic_app.services.patients import PatientRecord
-from clinic_app.services.point_of_care import appointment_to_record
-from clinic_app.services.protocol_library import ProtocolLibrary
+from clinic_app.services.commands.patients import create_patient, update_patient
+from clinic_app.services.library.protocols import ProtocolLibrary
+from clinic_app.services.queries import roster
+from clinic_app.services.queries.patients import PatientRecord, get_patient
+from clinic_app.services.queries.point_of_care import appointment_to_record
 from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.patient_form import PatientForm
 from clinic_app.ui.roster_model import RosterModel
@@ -207,7 +208,7 @@ class MainWindow(QMainWindow):
                 self.roster.select_patient(current.id)
             return
         try:
-            record = patients.get_patient(self._uow, patient_id)
+            record = get_patient(self._uow, patient_id)
         except UserError as error:
             QMessageBox.warning(self, "Patient not found", str(error))
             self.roster.refresh()
@@ -281,7 +282,7 @@ class MainWindow(QMainWindow):
         record = self.patient_form.record
         if record is None:
             return
-        from clinic_app.services.calendar_export import calendar_file_name
+        from clinic_app.services.exports.calendar import calendar_file_name
         from clinic_app.ui.calendar_file_action import export_patient_calendar, saved_message
 
         name = calendar_file_name(record.details.family_name, record.details.given_name)
@@ -308,11 +309,9 @@ class MainWindow(QMainWindow):
         self, patient_id: int | None, details: PatientDetails, version: int | None
     ) -> PatientRecord:
         if patient_id is None:
-            return patients.create_patient(self._uow, self._actor, details)
+            return create_patient(self._uow, self._actor, details)
         assert version is not None
-        return patients.update_patient(
-            self._uow, self._actor, patient_id, details, expected_version=version
-        )
+        return update_patient(self._uow, self._actor, patient_id, details, expected_version=version)
 
     def _follow_patient(self, patient_id: int | None) -> None:
         """Keep every view about "the patient in hand" on the same person."""

@@ -32,11 +32,11 @@ from PySide6.QtWidgets import (
 from clinic_app.domain import patient_details
 from clinic_app.domain.codes import ContactPreference, PatientStatus, Sex
 from clinic_app.domain.date_text import format_date, parse_date
+from clinic_app.domain.errors import Conflict, UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.domain.patient_details import WEEKDAY_CODES, PatientDetails
-from clinic_app.services.errors import Conflict, UserError
-from clinic_app.services.patients import PatientRecord
+from clinic_app.services.queries.patients import PatientRecord
 from clinic_app.ui.field_row import field_with_error
 
 #: Saves details: (patient id or None for a new patient, details, expected version).

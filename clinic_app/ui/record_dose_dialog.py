@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.administration_checks import (
     Choice,
     DecisionFacts,
@@ -46,20 +47,28 @@ from clinic_app.domain.administration_checks import (
 )
 from clinic_app.domain.codes import Authority, NotGivenReason, Route, Side, Site
 from clinic_app.domain.date_text import format_date, parse_date
+from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.nhs_number import format_for_display
-from clinic_app.domain.site_rotation import AVOIDED_SITES, PREFERRED_SITES, SiteChoice
-from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import administrations
-from clinic_app.services.actor import Actor
-from clinic_app.services.administrations import (
-    AdministrationContext,
+from clinic_app.domain.recording_rules import (
+    MAX_PRESSURE_MINUTES,
+    NEEDLE_GAUGES,
     AdministrationInput,
-    AdministrationRecord,
     DecisionInput,
     NotGivenInput,
+    validate_administration_input,
+    validate_decision,
+    validate_not_given,
 )
-from clinic_app.services.errors import UserError
+from clinic_app.domain.site_rotation import AVOIDED_SITES, PREFERRED_SITES, SiteChoice
+from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services.commands.recording import record_administration, record_not_given
+from clinic_app.services.queries.recording import (
+    AdministrationContext,
+    AdministrationRecord,
+    band_prefill_problems,
+    prepare_administration,
+)
 from clinic_app.ui.field_row import field_with_error
 from clinic_app.ui.task_runner import TaskRunner
 
@@ -147,9 +156,7 @@ class RecordDoseDialog(QDialog):
         )
         self.error_banner.hide()
         try:
-            self.context = administrations.prepare_administration(
-                uow, appointment_id, patient_id, today=today()
-            )
+            self.context = prepare_administration(uow, appointment_id, patient_id, today=today())
         except UserError as error:
             self._build_unavailable(str(error))
             return
@@ -192,11 +199,9 @@ class RecordDoseDialog(QDialog):
         context = self._require_context()
         form = self.current_input()
         errors = dict(self._server_errors)
-        errors.update(administrations.validate_administration_input(form))
+        errors.update(validate_administration_input(form))
         errors.update(
-            administrations.band_prefill_problems(
-                context.platelets, form.needle_gauge, form.pressure_minutes
-            )
+            band_prefill_problems(context.platelets, form.needle_gauge, form.pressure_minutes)
         )
         for decision in form.decisions:
             errors.update(self._decision_date_problems(context, decision))
@@ -226,9 +231,7 @@ class RecordDoseDialog(QDialog):
             return False
         form = self.current_input()
         today = self._today()
-        self._start(
-            lambda: administrations.record_administration(self._uow, self._actor, form, today=today)
-        )
+        self._start(lambda: record_administration(self._uow, self._actor, form, today=today))
         return True
 
     def open_not_given(self) -> NotGivenDialog:
@@ -500,15 +503,13 @@ class RecordDoseDialog(QDialog):
         self.site_reason.textEdited.connect(lambda _t: self._edited("site_reason"))
         self.needle_gauge = QSpinBox()
         self.needle_gauge.setObjectName("needleGauge")
-        self.needle_gauge.setRange(
-            administrations.NEEDLE_GAUGES.start, administrations.NEEDLE_GAUGES.stop - 1
-        )
+        self.needle_gauge.setRange(NEEDLE_GAUGES.start, NEEDLE_GAUGES.stop - 1)
         self.needle_gauge.setSuffix(" G")
         self.needle_gauge.setValue(context.platelets.needle_gauge or 23)
         self.needle_gauge.valueChanged.connect(lambda _v: self._edited("needle_gauge"))
         self.pressure_minutes = QSpinBox()
         self.pressure_minutes.setObjectName("pressureMinutes")
-        self.pressure_minutes.setRange(0, administrations.MAX_PRESSURE_MINUTES)
+        self.pressure_minutes.setRange(0, MAX_PRESSURE_MINUTES)
         self.pressure_minutes.setSpecialValueText("none")
         self.pressure_minutes.setSuffix(" min")
         self.pressure_minutes.setValue(context.platelets.pressure_minutes or 0)
@@ -806,7 +807,7 @@ class RecordDoseDialog(QDialog):
         """Decisions typed here that would be saved: only complete, valid ones count."""
         facts = []
         for decision in self._decision_inputs(context):
-            problems = administrations.validate_decision(
+            problems = validate_decision(
                 decision.topic,
                 decision.decision,
                 decision.prescriber_name,
@@ -855,9 +856,7 @@ class RecordDoseDialog(QDialog):
             note=dialog.note.text(),
         )
         today = self._today()
-        self._start(
-            lambda: administrations.record_not_given(self._uow, self._actor, data, today=today)
-        )
+        self._start(lambda: record_not_given(self._uow, self._actor, data, today=today))
 
     def _saved(self, record: AdministrationRecord) -> None:
         self.record = record
@@ -927,7 +926,7 @@ class NotGivenDialog(QDialog):
         self._refresh()
 
     def problems(self) -> dict[str, str]:
-        return administrations.validate_not_given(
+        return validate_not_given(
             NotGivenInput(0, None, str(self.reason_combo.currentData() or ""), self.note.text())
         )
 

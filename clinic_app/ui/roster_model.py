@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 from clinic_app.domain.codes import PatientStatus
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.nhs_number import format_for_display
-from clinic_app.services.roster import RosterQuery, RosterRow, RosterSort
+from clinic_app.services.queries.roster import RosterQuery, RosterRow, RosterSort
 
 Index = QModelIndex | QPersistentModelIndex
 #: (query, after this sort key or None, page size, matches counted for the query or None)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.domain.codes import PatientStatus
-from clinic_app.services.roster import NO_COURSE, RosterQuery
+from clinic_app.services.queries.roster import NO_COURSE, RosterQuery
 from clinic_app.ui.roster_model import PATIENT_ID_ROLE, RosterModel
 
 Counter = Callable[[RosterQuery], int]

@@ -33,17 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.domain.date_text import format_date, parse_date
+from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
-from clinic_app.services.errors import UserError
-from clinic_app.services.rebooking import AffectedAppointment
-from clinic_app.services.sessions import (
-    MAX_CAPACITY,
-    SLOT_MINUTES_RANGE,
-    WEEKDAY_LABELS,
-    SessionDetails,
-    TemplateDetails,
-)
-from clinic_app.services.timetable import Nurse, UpcomingSession
+from clinic_app.services.commands.sessions import MAX_CAPACITY, SLOT_MINUTES_RANGE, SessionDetails
+from clinic_app.services.queries.rebooking import AffectedAppointment
+from clinic_app.services.queries.session_templates import WEEKDAY_LABELS, TemplateDetails
+from clinic_app.services.queries.timetable import Nurse, UpcomingSession
 from clinic_app.ui.affected_appointments_model import AffectedAppointmentsModel
 from clinic_app.ui.field_row import field_with_error, hint_label
 from clinic_app.ui.task_runner import TaskRunner

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from clinic_app.domain.date_text import format_date
-from clinic_app.services.sessions import WEEKDAY_LABELS, SessionTemplateRecord
+from clinic_app.services.queries.session_templates import WEEKDAY_LABELS, SessionTemplateRecord
 from clinic_app.ui.rows_model import RowsTableModel
 
 _GREY = QColor("#7b8794")

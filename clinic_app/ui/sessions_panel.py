@@ -26,20 +26,34 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.date_text import format_date
+from clinic_app.domain.errors import Conflict
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import sessions, timetable
-from clinic_app.services.actor import Actor
-from clinic_app.services.clinic_settings import load_settings
-from clinic_app.services.errors import Conflict
-from clinic_app.services.rebooking import AffectedAppointment, ClosureResult
-from clinic_app.services.sessions import (
-    SessionDetails,
-    SessionTemplateRecord,
-    TemplateChange,
-    TemplateDetails,
+from clinic_app.services.commands.rebooking import (
+    ClosureResult,
+    add_closure,
+    cancel_session,
+    shorten_session,
 )
-from clinic_app.services.timetable import UpcomingSession
+from clinic_app.services.commands.sessions import (
+    SessionDetails,
+    TemplateChange,
+    create_session,
+    create_template,
+    deactivate_template,
+    generate_sessions,
+    update_template,
+)
+from clinic_app.services.queries import timetable
+from clinic_app.services.queries.rebooking import AffectedAppointment
+from clinic_app.services.queries.session_templates import (
+    SessionTemplateRecord,
+    TemplateDetails,
+    list_templates,
+)
+from clinic_app.services.queries.settings import load_settings
+from clinic_app.services.queries.timetable import UpcomingSession
 from clinic_app.ui.closures_model import ClosuresModel
 from clinic_app.ui.rows_model import RowsTableModel
 from clinic_app.ui.session_dialogs import (
@@ -146,7 +160,7 @@ class SessionsPanel(QWidget):
         until = today + dt.timedelta(weeks=horizon)
         template = self.selected_template()
         upcoming = self.selected_session()
-        self.templates_model.set_rows(sessions.list_templates(self._uow, include_inactive=True))
+        self.templates_model.set_rows(list_templates(self._uow, include_inactive=True))
         rows = timetable.upcoming_sessions(self._uow, today, until)
         self.upcoming_model.set_rows(rows)
         self.closures_model.set_rows(timetable.list_closures(self._uow, ending_on_or_after=today))
@@ -188,7 +202,7 @@ class SessionsPanel(QWidget):
         dialog = TemplateDialog(
             timetable.active_nurses(uow),
             self._runner,
-            lambda details: sessions.create_template(uow, actor, details, today=today),
+            lambda details: create_template(uow, actor, details, today=today),
             today=today,
             parent=self,
         )
@@ -203,7 +217,7 @@ class SessionsPanel(QWidget):
         uow, actor, today = self._uow, self._actor, self._today()
 
         def save(details: TemplateDetails) -> TemplateChange:
-            return sessions.update_template(uow, actor, record.id, details, today=today)
+            return update_template(uow, actor, record.id, details, today=today)
 
         dialog = TemplateDialog(
             timetable.active_nurses(uow),
@@ -229,7 +243,7 @@ class SessionsPanel(QWidget):
             "cancel them (which lists their patients for rebooking).",
             "Stop weekly session",
             self._runner,
-            lambda: sessions.deactivate_template(uow, actor, record.id, today=today),
+            lambda: deactivate_template(uow, actor, record.id, today=today),
             parent=self,
         )
         dialog.saved.connect(lambda change: self._template_changed(change, "stopped"))
@@ -241,7 +255,7 @@ class SessionsPanel(QWidget):
         uow, actor, today = self._uow, self._actor, self._today()
 
         def save(details: SessionDetails) -> tuple[int, SessionDetails]:
-            return sessions.create_session(uow, actor, details, today=today), details
+            return create_session(uow, actor, details, today=today), details
 
         dialog = OneOffSessionDialog(
             timetable.active_nurses(uow), self._runner, save, today=today, parent=self
@@ -258,7 +272,7 @@ class SessionsPanel(QWidget):
         dialog = CancelSessionDialog(
             row,
             self._runner,
-            lambda reason: sessions.cancel_session(uow, actor, row.session_id, reason),
+            lambda reason: cancel_session(uow, actor, row.session_id, reason),
             parent=self,
         )
         dialog.saved.connect(
@@ -277,7 +291,7 @@ class SessionsPanel(QWidget):
         dialog = ShortenSessionDialog(
             row,
             self._runner,
-            lambda new_end: sessions.shorten_session(uow, actor, row.session_id, new_end),
+            lambda new_end: shorten_session(uow, actor, row.session_id, new_end),
             parent=self,
         )
         dialog.saved.connect(
@@ -295,7 +309,7 @@ class SessionsPanel(QWidget):
         self.generate_button.setEnabled(False)
         self._say("Generating sessions…")
         self._runner.run(
-            lambda: sessions.generate_sessions(uow, actor, today=today),
+            lambda: generate_sessions(uow, actor, today=today),
             self._generated,
             self._generate_failed,
         )
@@ -305,7 +319,7 @@ class SessionsPanel(QWidget):
         uow, actor = self._uow, self._actor
 
         def save(first: dt.date, last: dt.date, reason: str, location: str) -> ClosureResult:
-            return sessions.add_closure(
+            return add_closure(
                 uow, actor, first_day=first, last_day=last, reason=reason, location=location
             )
 

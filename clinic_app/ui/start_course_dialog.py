@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
 
 from clinic_app.domain.course_warnings import CourseWarning
 from clinic_app.domain.date_text import format_date, parse_date
+from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.protocol import Protocol
-from clinic_app.services.courses import CourseSummary, WarningsNeedAcknowledgement, every_text
-from clinic_app.services.errors import UserError
-from clinic_app.services.protocol_library import ProtocolLibrary
+from clinic_app.services.commands.courses import WarningsNeedAcknowledgement
+from clinic_app.services.library.protocols import ProtocolLibrary
+from clinic_app.services.queries.courses import CourseSummary, every_text
 
 #: (template id, start date, prescriber name, acknowledged warning codes) -> the course.
 StartCourse = Callable[[str, dt.date | None, str, Collection[str]], CourseSummary]

@@ -35,16 +35,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import LotStatus
 from clinic_app.domain.date_text import format_date, parse_date
+from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.lot_rules import (
+    MAX_QUANTITY,
+    LotInput,
+    normalise_lot_number,
+    validate_lot_input,
+)
 from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import lot_trace, stock
-from clinic_app.services.actor import Actor
-from clinic_app.services.errors import UserError
-from clinic_app.services.lot_trace import TraceRow
-from clinic_app.services.stock import LotInput, LotRow
+from clinic_app.services.commands.stock import (
+    quarantine_lot,
+    recall_lot,
+    receive_lot,
+    record_wastage,
+    release_lot,
+)
+from clinic_app.services.queries import lot_trace
+from clinic_app.services.queries.lot_trace import TraceRow
+from clinic_app.services.queries.stock import (
+    LotRow,
+    ProductSummary,
+    expiring_soon,
+    list_products,
+    lot_page,
+    low_stock,
+)
 from clinic_app.ui.field_row import field_with_error
 from clinic_app.ui.task_runner import TaskRunner
 
@@ -249,8 +269,8 @@ class StockPanel(QWidget):
         selected = self.selected_lot()
         self.model.reload()
         today = self._today()
-        low = stock.low_stock(self._uow, today=today)
-        soon = stock.expiring_soon(self._uow, today)
+        low = low_stock(self._uow, today=today)
+        soon = expiring_soon(self._uow, today)
         expired = [row for row in soon if row.expired]
         parts = [
             f"{len(expired)} expired lot{'s' if len(expired) != 1 else ''} still on the shelf",
@@ -275,7 +295,7 @@ class StockPanel(QWidget):
         return False
 
     def open_receive(self) -> ReceiveLotDialog:
-        dialog = ReceiveLotDialog(stock.list_products(self._uow), self._today, self)
+        dialog = ReceiveLotDialog(list_products(self._uow), self._today, self)
         dialog.accepted.connect(lambda: self._received(dialog))
         self._show(dialog)
         return dialog
@@ -313,7 +333,7 @@ class StockPanel(QWidget):
         )
         dialog.accepted.connect(
             lambda: self._act(
-                lambda: stock.record_wastage(
+                lambda: record_wastage(
                     self._uow,
                     self._actor,
                     lot.id,
@@ -329,7 +349,7 @@ class StockPanel(QWidget):
 
     def trace(self) -> None:
         """Look the lot up off the GUI thread: a big recall can list thousands of doses."""
-        number = stock.normalise_lot_number(self.trace_input.text())
+        number = normalise_lot_number(self.trace_input.text())
         if not number:
             self.trace_summary.setText("Enter the lot number to trace.")
             return
@@ -405,7 +425,7 @@ class StockPanel(QWidget):
 
     # -- actions ------------------------------------------------------------------
     def _lot_page(self, offset: int, limit: int) -> Sequence[LotRow]:
-        return stock.lot_page(self._uow, today=self._today(), offset=offset, limit=limit)
+        return lot_page(self._uow, today=self._today(), offset=offset, limit=limit)
 
     def _trace_page(self, offset: int, limit: int) -> Sequence[TraceRow]:
         if not self._traced:
@@ -424,9 +444,7 @@ class StockPanel(QWidget):
 
     def _received(self, dialog: ReceiveLotDialog) -> None:
         row = self._act(
-            lambda: stock.receive_lot(
-                self._uow, self._actor, dialog.lot_input(), today=self._today()
-            ),
+            lambda: receive_lot(self._uow, self._actor, dialog.lot_input(), today=self._today()),
             None,
         )
         if isinstance(row, LotRow):
@@ -438,9 +456,9 @@ class StockPanel(QWidget):
 
     def _set_status(self, lot: LotRow, status: LotStatus, reason: str) -> None:
         action = {
-            LotStatus.QUARANTINED: stock.quarantine_lot,
-            LotStatus.RECALLED: stock.recall_lot,
-            LotStatus.AVAILABLE: stock.release_lot,
+            LotStatus.QUARANTINED: quarantine_lot,
+            LotStatus.RECALLED: recall_lot,
+            LotStatus.AVAILABLE: release_lot,
         }[status]
         done = self._act(
             lambda: action(self._uow, self._actor, lot.id, reason, today=self._today()),
@@ -524,7 +542,7 @@ class ReceiveLotDialog(QDialog):
 
     def __init__(
         self,
-        products: Sequence[stock.ProductSummary],
+        products: Sequence[ProductSummary],
         today: Callable[[], dt.date],
         parent: QWidget | None = None,
     ) -> None:
@@ -545,7 +563,7 @@ class ReceiveLotDialog(QDialog):
         self.expiry.setPlaceholderText("DD/MM/YYYY")
         self.quantity = QSpinBox()
         self.quantity.setObjectName("quantity")
-        self.quantity.setRange(0, stock.MAX_QUANTITY)
+        self.quantity.setRange(0, MAX_QUANTITY)
         self.quantity.setSpecialValueText("—")
         self.supplier = QLineEdit()
         self.supplier.setObjectName("supplier")
@@ -589,7 +607,7 @@ class ReceiveLotDialog(QDialog):
         )
 
     def problems(self) -> dict[str, str]:
-        problems = stock.validate_lot_input(self.lot_input(), self._today())
+        problems = validate_lot_input(self.lot_input(), self._today())
         if self.expiry.text().strip() and parse_date(self.expiry.text()) is None:
             problems["expiry_date"] = "is not a date: use DD/MM/YYYY"
         return problems

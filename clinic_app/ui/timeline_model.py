@@ -15,7 +15,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from clinic_app.domain.codes import Phase
 from clinic_app.domain.date_text import format_date
-from clinic_app.services.courses import EntryKind, TimelineEntry
+from clinic_app.services.queries.courses import EntryKind, TimelineEntry
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from clinic_app.domain.date_text import format_date
-from clinic_app.services.timetable import UpcomingSession
+from clinic_app.services.queries.timetable import UpcomingSession
 from clinic_app.ui.rows_model import RowsTableModel
 
 _CANCELLED = QColor("#fdecea")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.services.users import UserSummary
+from clinic_app.services.queries.users import UserSummary
 
 
 class UserPickerDialog(QDialog):

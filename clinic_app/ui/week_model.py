@@ -27,7 +27,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from clinic_app.domain.codes import AppointmentStatus
-from clinic_app.services.booking import BookedPatient, SessionDay, SlotOccupancy
+from clinic_app.services.queries.calendar import BookedPatient, SessionDay, SlotOccupancy
 
 Index = QModelIndex | QPersistentModelIndex
 Fetch = Callable[[dt.date, dt.date], list[SessionDay]]

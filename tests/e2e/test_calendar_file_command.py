@@ -14,19 +14,19 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import func, select
 
-from clinic_app import cli
-from clinic_app.commands.calendar_file import run
-from clinic_app.commands.errors import UsageError
+from clinic_app.cli import main as cli
+from clinic_app.cli.calendar_file import run
+from clinic_app.cli.errors import UsageError
+from clinic_app.demo.clinic import create_demo_clinic
 from clinic_app.domain.codes import AppointmentStatus
 from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.persistence.models import Appointment, Patient, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.calendar_export import appointment_uid, calendar_file_name
-from clinic_app.services.demo_clinic import create_demo_clinic
+from clinic_app.services.exports.calendar import appointment_uid, calendar_file_name
 from tests.integration.helpers import valid_nhs_number
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULE = "clinic_app.commands.calendar_file"
+MODULE = "clinic_app.cli.calendar_file"
 BOOKED = (AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
 
 
@@ -106,7 +106,7 @@ def clinic_app(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     else:
         code = (
             "import sys\n"
-            "from clinic_app import cli\n"
+            "from clinic_app.cli import main as cli\n"
             f"cli.COMMAND_MODULES += ({MODULE!r},)\n"
             "sys.exit(cli.main(sys.argv[1:]))\n"
         )

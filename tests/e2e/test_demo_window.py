@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from clinic_app.clinic_db import open_clinic_database
-from clinic_app.services import users
-from clinic_app.services.demo_clinic import create_demo_clinic
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.demo.clinic import create_demo_clinic
+from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.queries.users import list_active_users
 from clinic_app.settings import load_settings
 from clinic_app.ui.main_window import MainWindow
 
@@ -21,7 +21,7 @@ def test_exploring_the_demo_clinic(qtbot: QtBot, tmp_path: Path) -> None:
     clinic = open_clinic_database(settings)
     create_demo_clinic(clinic.uow, patients=80)
     library = load_protocol_library()
-    nurse = users.list_active_users(clinic.uow)[0]
+    nurse = list_active_users(clinic.uow)[0]
     window = MainWindow(
         clinic.uow,
         nurse.as_actor(),
@@ -61,7 +61,7 @@ def test_the_patient_in_hand_follows_into_courses_calendar_and_recording(
     settings = load_settings(database_url=f"sqlite:///{tmp_path / 'clinic.sqlite'}")
     clinic = open_clinic_database(settings)
     create_demo_clinic(clinic.uow, patients=60)
-    nurse = users.list_active_users(clinic.uow)[0]
+    nurse = list_active_users(clinic.uow)[0]
     window = MainWindow(
         clinic.uow,
         nurse.as_actor(),

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from fhir.resources.R4B.bundle import Bundle
 
-from clinic_app import cli
+from clinic_app.cli import main as cli
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import administrations as adm
+from clinic_app.services.commands.recording import record_administration
 from tests.integration.dose_helpers import (
     TODAY,
     add_patient,
@@ -28,7 +28,7 @@ from tests.integration.dose_helpers import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = ("clinic_app.commands.lot_trace", "clinic_app.commands.export_fhir")
+MODULES = ("clinic_app.cli.lot_trace", "clinic_app.cli.export_fhir")
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def recall_clinic(tmp_path: Path) -> str:
     ]
     for patient, lot in people:
         course = start_course(uow, patient)
-        adm.record_administration(
+        record_administration(
             uow, clinic.nurse, given_input(patient, due_appointment(uow, course), lot), today=TODAY
         )
     engine.dispose()
@@ -64,7 +64,7 @@ def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real command in a subprocess (registering it first if cli.py does not yet)."""
     code = (
         "import sys\n"
-        "from clinic_app import cli\n"
+        "from clinic_app.cli import main as cli\n"
         f"cli.COMMAND_MODULES += tuple(m for m in {MODULES!r} if m not in cli.COMMAND_MODULES)\n"
         "sys.exit(cli.main(sys.argv[1:]))\n"
     )

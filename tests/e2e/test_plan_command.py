@@ -179,7 +179,7 @@ def test_bad_arguments_exit_2_with_one_line_naming_the_argument(
 def test_plan_loads_neither_qt_nor_the_database_layer(tmp_path: Path) -> None:
     code = (
         "import contextlib, io, sys\n"
-        "from clinic_app.cli import main\n"
+        "from clinic_app.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    code = main(['plan', '--protocol', 'hydroxo-standard', '--start', '2026-01-05'])\n"
         "heavy = {'PySide6', 'sqlalchemy', 'reportlab', 'alembic'}\n"

@@ -7,15 +7,18 @@ from functools import lru_cache
 
 from sqlalchemy import func, select
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import AppointmentStatus, CourseStatus, Phase, Role
 from clinic_app.domain.protocol import Protocol
 from clinic_app.domain.protocol_snapshot import protocol_to_json
 from clinic_app.persistence.models import Appointment, Course, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import patients, sessions, users
-from clinic_app.services.actor import Actor
-from clinic_app.services.course_plans import sync_course_plan
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.commands.patients import create_patient
+from clinic_app.services.commands.sessions import create_template
+from clinic_app.services.commands.users import create_user
+from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.planning.course_plans import sync_course_plan
+from clinic_app.services.queries.session_templates import TemplateDetails
 from tests.integration.helpers import details
 
 #: A Monday with no bank holiday near it (Easter 2027 is 28 March).
@@ -31,7 +34,7 @@ def protocol(protocol_id: str = "hydroxo-standard") -> Protocol:
 
 
 def nurse(uow: UnitOfWork, name: str = "Amira Patel (RN)") -> Actor:
-    return users.create_user(uow, name, Role.NURSE).as_actor()
+    return create_user(uow, name, Role.NURSE).as_actor()
 
 
 def weekly(
@@ -47,8 +50,8 @@ def weekly(
     location: str = "Main surgery",
     valid_from: dt.date = TODAY,
     valid_until: dt.date | None = None,
-) -> sessions.TemplateDetails:
-    return sessions.TemplateDetails(
+) -> TemplateDetails:
+    return TemplateDetails(
         name=name or f"B12 clinic day {weekday} {start:%H%M}",
         weekday=weekday,
         start_time=start,
@@ -69,7 +72,7 @@ def clinic_week(
     """Tuesday and Thursday mornings, Friday afternoon: 6 ten-minute slots each."""
     ids = []
     for weekday, start in ((TUESDAY, 9), (THURSDAY, 9), (FRIDAY, 14)):
-        change = sessions.create_template(
+        change = create_template(
             uow,
             actor,
             weekly(
@@ -87,7 +90,7 @@ def clinic_week(
 
 def patient(uow: UnitOfWork, actor: Actor, seed: int, **changes: object) -> int:
     given = changes.pop("given_name", f"Pat{seed}")
-    return patients.create_patient(
+    return create_patient(
         uow,
         actor,
         details(seed, given_name=given, family_name=changes.pop("family_name", "Jones"), **changes),

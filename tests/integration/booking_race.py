@@ -11,12 +11,12 @@ import time
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import Role
+from clinic_app.domain.errors import Conflict
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.actor import Actor
-from clinic_app.services.booking import book_appointment
-from clinic_app.services.errors import Conflict
+from clinic_app.services.commands.booking import book_appointment
 
 
 def book_all(

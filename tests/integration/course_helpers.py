@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import (
     AdministrationStatus,
     AppointmentStatus,
@@ -33,9 +34,9 @@ from clinic_app.persistence.models import (
     Slot,
 )
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import courses, patients
-from clinic_app.services.actor import Actor
-from clinic_app.services.courses import CourseSummary
+from clinic_app.services.commands.courses import start_course
+from clinic_app.services.commands.patients import create_patient
+from clinic_app.services.queries.courses import CourseSummary
 from tests.integration.helpers import details
 
 MONDAY = dt.date(2026, 3, 2)
@@ -57,7 +58,7 @@ class AppointmentRow:
 
 
 def add_patient(uow: UnitOfWork, actor: Actor, seed: int = 1, **flags: Any) -> int:
-    return patients.create_patient(uow, actor, details(seed, **flags), today=MONDAY).id
+    return create_patient(uow, actor, details(seed, **flags), today=MONDAY).id
 
 
 def start(
@@ -70,7 +71,7 @@ def start(
     today: dt.date = MONDAY,
     acknowledged: frozenset[str] = frozenset(),
 ) -> CourseSummary:
-    return courses.start_course(
+    return start_course(
         uow,
         actor,
         patient_id,

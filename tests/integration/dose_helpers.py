@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import (
     AppointmentStatus,
     LabTest,
@@ -22,6 +23,7 @@ from clinic_app.domain.codes import (
     StockMovementKind,
 )
 from clinic_app.domain.protocol_snapshot import protocol_to_json
+from clinic_app.domain.recording_rules import AdministrationInput
 from clinic_app.persistence.models import (
     Appointment,
     ClinicSession,
@@ -33,11 +35,9 @@ from clinic_app.persistence.models import (
     StockMovement,
 )
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import patients
-from clinic_app.services.actor import Actor
-from clinic_app.services.administrations import AdministrationInput
-from clinic_app.services.course_plans import sync_course_plan
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.commands.patients import create_patient
+from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.planning.course_plans import sync_course_plan
 from tests.integration.helpers import details, make_actor
 
 #: A Tuesday, clear of bank holidays.
@@ -131,9 +131,7 @@ def add_lot(
 
 
 def add_patient(clinic: Clinic, seed: int = 1, **changes: object) -> int:
-    return patients.create_patient(
-        clinic.uow, clinic.nurse, details(seed, **changes), today=TODAY
-    ).id
+    return create_patient(clinic.uow, clinic.nurse, details(seed, **changes), today=TODAY).id
 
 
 def start_course(

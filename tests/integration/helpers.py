@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import Role
 from clinic_app.domain.nhs_number import check_digit
 from clinic_app.domain.patient_details import PatientDetails
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import users
-from clinic_app.services.actor import Actor
+from clinic_app.services.commands.users import create_user
 
 
 def make_actor(uow: UnitOfWork, name: str = "Amira Patel", role: Role = Role.NURSE) -> Actor:
-    return users.create_user(uow, name, role).as_actor()
+    return create_user(uow, name, role).as_actor()
 
 
 def valid_nhs_number(seed: int) -> str:

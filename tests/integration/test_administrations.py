@@ -19,8 +19,10 @@ from clinic_app.domain.codes import (
     Role,
     StockMovementKind,
 )
+from clinic_app.domain.errors import Conflict, NotFound, UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.platelet_bands import ThresholdError
+from clinic_app.domain.recording_rules import DecisionInput, NotGivenInput
 from clinic_app.persistence.models import (
     Administration,
     Appointment,
@@ -35,10 +37,15 @@ from clinic_app.persistence.models import (
     StockMovement,
 )
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import administrations as adm
-from clinic_app.services import courses
-from clinic_app.services.administrations import DecisionInput, NotGivenInput
-from clinic_app.services.errors import Conflict, NotFound, UserError
+from clinic_app.services.commands import courses
+from clinic_app.services.commands import recording as recording_commands
+from clinic_app.services.commands.clinical_record import (
+    record_lab_result,
+    record_prescriber_decision,
+)
+from clinic_app.services.commands.recording import record_administration, record_not_given
+from clinic_app.services.queries import recording as recording_queries
+from clinic_app.services.queries.recording import Refused, prepare_administration
 from tests.integration.dose_helpers import (
     TODAY,
     Clinic,
@@ -98,7 +105,7 @@ def test_a_booked_dose_is_recorded_completely_in_one_action(clinic: Clinic) -> N
     march = TODAY + dt.timedelta(days=91)
     add_session(uow, march)  # somewhere to book the next dose
 
-    record = adm.record_administration(
+    record = record_administration(
         uow,
         clinic.nurse,
         given_input(patient, appointment, clinic.stock.lot, reaction="none", notes="well"),
@@ -141,11 +148,11 @@ def test_the_same_dose_cannot_be_recorded_twice(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     appointment = due_appointment(uow, start_course(uow, patient))
-    adm.record_administration(
+    record_administration(
         uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
     )
     with pytest.raises(UserError, match=r"Dose 1 was already recorded as given on .* by Amira"):
-        adm.record_administration(
+        record_administration(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
         )
     assert count(uow, Administration) == 1
@@ -157,7 +164,7 @@ def test_the_database_refuses_a_second_record_of_one_dose(clinic: Clinic) -> Non
     uow = clinic.uow
     patient = add_patient(clinic)
     appointment = due_appointment(uow, start_course(uow, patient))
-    adm.record_administration(
+    record_administration(
         uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
     )
     with uow.write() as session:  # what the second workstation still believes
@@ -168,7 +175,7 @@ def test_the_database_refuses_a_second_record_of_one_dose(clinic: Clinic) -> Non
         )
     later = TODAY + dt.timedelta(days=1)
     with pytest.raises(Conflict, match="has just been recorded as given on another workstation"):
-        adm.record_administration(
+        record_administration(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=later
         )
     assert count(uow, Administration) == 1
@@ -179,14 +186,14 @@ def test_a_second_dose_on_the_same_day_is_refused(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     course = start_course(uow, patient, "hydroxo-standard-daily")
-    adm.record_administration(
+    record_administration(
         uow,
         clinic.nurse,
         given_input(patient, due_appointment(uow, course), clinic.stock.lot),
         today=TODAY,
     )
-    with pytest.raises(adm.Refused, match="already been recorded as given to this patient today"):
-        adm.record_administration(
+    with pytest.raises(Refused, match="already been recorded as given to this patient today"):
+        record_administration(
             uow, clinic.nurse, given_input(patient, None, clinic.stock.lot), today=TODAY
         )
 
@@ -201,9 +208,9 @@ def test_recording_is_one_transaction_with_the_replanning(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("booking failed")
 
-    monkeypatch.setattr(adm, "book_next_dose", broken)
+    monkeypatch.setattr(recording_commands, "book_next_dose", broken)
     with pytest.raises(RuntimeError, match="booking failed"):
-        adm.record_administration(
+        record_administration(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
         )
     nothing_saved(clinic, appointment, clinic.stock.lot, 40)
@@ -219,13 +226,13 @@ def test_a_booking_clash_costs_only_the_automatic_booking_not_the_record(
     spare = add_session(uow, TODAY + dt.timedelta(days=1))[0]
 
     def clashing(session: Session, *_args: object, **_kwargs: object) -> None:
-        from clinic_app.services.booking import take_slot
+        from clinic_app.persistence.store.slot_capacity import take_slot
 
         assert take_slot(session, spare)  # half-way through booking...
         raise Conflict("That slot was just taken: please choose another.")
 
-    monkeypatch.setattr(adm, "book_next_dose", clashing)
-    record = adm.record_administration(
+    monkeypatch.setattr(recording_commands, "book_next_dose", clashing)
+    record = record_administration(
         uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
     )
     assert record.id
@@ -242,7 +249,7 @@ def test_a_walk_in_creates_its_own_appointment_and_replans_from_it(clinic: Clini
     patient = add_patient(clinic)
     course = start_course(uow, patient, start=TODAY - dt.timedelta(days=90))
     first = due_appointment(uow, course)
-    adm.record_administration(
+    record_administration(
         uow,
         clinic.nurse,
         given_input(patient, first, clinic.stock.lot),
@@ -253,7 +260,7 @@ def test_a_walk_in_creates_its_own_appointment_and_replans_from_it(clinic: Clini
     book_into(uow, dose_two[0], slot := add_session(uow, dose_two[2])[0])
 
     walk_in_day = TODAY + dt.timedelta(days=1)  # a day after the planned day
-    record = adm.record_administration(
+    record = record_administration(
         uow, clinic.nurse, given_input(patient, None, clinic.stock.lot), today=walk_in_day
     )
 
@@ -276,20 +283,20 @@ def test_an_early_walk_in_must_be_acknowledged(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     course = start_course(uow, patient, start=TODAY - dt.timedelta(days=30))
-    adm.record_administration(
+    record_administration(
         uow,
         clinic.nurse,
         given_input(patient, due_appointment(uow, course), clinic.stock.lot),
         today=TODAY - dt.timedelta(days=30),
     )
-    context = adm.prepare_administration(uow, None, patient, today=TODAY)
+    context = prepare_administration(uow, None, patient, today=TODAY)
     assert "early_dose" in {f.code.value for f in context.findings}
     with pytest.raises(ValidationFailed) as failure:
-        adm.record_administration(
+        record_administration(
             uow, clinic.nurse, given_input(patient, None, clinic.stock.lot), today=TODAY
         )
     assert "days early" in failure.value.errors["acknowledged"]
-    record = adm.record_administration(
+    record = record_administration(
         uow,
         clinic.nurse,
         given_input(patient, None, clinic.stock.lot, acknowledged=frozenset({"early_dose"})),
@@ -301,7 +308,7 @@ def test_an_early_walk_in_must_be_acknowledged(clinic: Clinic) -> None:
 def test_a_walk_in_needs_an_active_course(clinic: Clinic) -> None:
     patient = add_patient(clinic)
     with pytest.raises(UserError, match="no active course"):
-        adm.prepare_administration(clinic.uow, None, patient, today=TODAY)
+        prepare_administration(clinic.uow, None, patient, today=TODAY)
 
 
 # -- lots and stock ------------------------------------------------------------------------
@@ -311,8 +318,8 @@ def test_an_expired_lot_is_refused_naming_its_expiry(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     appointment = due_appointment(uow, start_course(uow, patient))
-    with pytest.raises(adm.Refused, match=r"Lot CH24A117 expired on 23/11/2026: do not use it"):
-        adm.record_administration(
+    with pytest.raises(Refused, match=r"Lot CH24A117 expired on 23/11/2026: do not use it"):
+        record_administration(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.expired), today=TODAY
         )
     nothing_saved(clinic, appointment, clinic.stock.expired, 5)
@@ -325,8 +332,8 @@ def test_a_recalled_or_quarantined_lot_is_refused(clinic: Clinic, status: LotSta
     appointment = due_appointment(uow, start_course(uow, patient))
     with uow.write() as session:
         session.execute(update(Lot).where(Lot.id == clinic.stock.lot).values(status=status))
-    with pytest.raises(adm.Refused, match=r"Lot CH26B310 (has been recalled|is quarantined)"):
-        adm.record_administration(
+    with pytest.raises(Refused, match=r"Lot CH26B310 (has been recalled|is quarantined)"):
+        record_administration(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
         )
     nothing_saved(clinic, appointment, clinic.stock.lot, 40)
@@ -336,8 +343,8 @@ def test_a_lot_of_another_drug_is_refused(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     appointment = due_appointment(uow, start_course(uow, patient))
-    with pytest.raises(adm.Refused, match=r"is cyanocobalamin .* this course is hydroxocobalamin"):
-        adm.record_administration(
+    with pytest.raises(Refused, match=r"is cyanocobalamin .* this course is hydroxocobalamin"):
+        record_administration(
             uow,
             clinic.nurse,
             given_input(patient, appointment, clinic.stock.cyano_lot),
@@ -357,7 +364,7 @@ def test_the_last_ampoule_goes_to_one_patient_only(clinic: Clinic) -> None:
         barrier.wait()
         try:
             outcomes.append(
-                adm.record_administration(
+                record_administration(
                     uow, clinic.nurse, given_input(patient, appointment, last), today=TODAY
                 )
             )
@@ -385,9 +392,9 @@ def test_an_empty_lot_is_refused_with_a_clear_message(
     uow = clinic.uow
     patient = add_patient(clinic)
     appointment = due_appointment(uow, start_course(uow, patient))
-    monkeypatch.setattr(adm, "take_from_lot", lambda *_a, **_k: False)
+    monkeypatch.setattr(recording_commands, "take_from_lot", lambda *_a, **_k: False)
     with pytest.raises(UserError, match=r"Lot CH26B310 has no doses left, .* Nothing was saved"):
-        adm.record_administration(
+        record_administration(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
         )
     nothing_saved(clinic, appointment, clinic.stock.lot, 40)
@@ -413,7 +420,7 @@ def test_every_bad_field_is_named_and_nothing_is_saved(clinic: Clinic) -> None:
         notes="x" * 2001,
     )
     with pytest.raises(ValidationFailed) as failure:
-        adm.record_administration(uow, clinic.nurse, bad, today=TODAY)
+        record_administration(uow, clinic.nurse, bad, today=TODAY)
     errors = failure.value.errors
     assert set(errors) == {
         "lot_id",
@@ -436,7 +443,7 @@ def test_only_a_nurse_or_prescriber_records_an_injection(clinic: Clinic) -> None
     patient = add_patient(clinic)
     appointment = due_appointment(uow, start_course(uow, patient))
     with pytest.raises(UserError, match="Only a nurse or prescriber can record an injection"):
-        adm.record_administration(
+        record_administration(
             uow,
             clinic.receptionist,
             given_input(patient, appointment, clinic.stock.lot),
@@ -449,9 +456,9 @@ def test_the_wrong_patient_is_refused(clinic: Clinic) -> None:
     margaret, john = add_patient(clinic, 1), add_patient(clinic, 2, given_name="John")
     appointment = due_appointment(uow, start_course(uow, margaret))
     with pytest.raises(UserError, match="belongs to another patient"):
-        adm.prepare_administration(uow, appointment, john, today=TODAY)
+        prepare_administration(uow, appointment, john, today=TODAY)
     with pytest.raises(UserError, match="belongs to another patient"):
-        adm.record_administration(
+        record_administration(
             uow, clinic.nurse, given_input(john, appointment, clinic.stock.lot), today=TODAY
         )
     nothing_saved(clinic, appointment, clinic.stock.lot, 40)
@@ -469,15 +476,15 @@ def test_no_dose_for_a_deceased_patient_or_an_ended_course(clinic: Clinic) -> No
             .values(status="ended", end_reason="moved_away", ended_on=TODAY)
         )
     with pytest.raises(UserError, match="This course ended on 24/11/2026"):
-        adm.prepare_administration(uow, appointment, patient, today=TODAY)
+        prepare_administration(uow, appointment, patient, today=TODAY)
     with uow.write() as session:
         session.execute(
             update(Patient).where(Patient.id == patient).values(status=PatientStatus.DECEASED)
         )
     with pytest.raises(UserError, match="is recorded as deceased"):
-        adm.prepare_administration(uow, appointment, patient, today=TODAY)
+        prepare_administration(uow, appointment, patient, today=TODAY)
     with pytest.raises(NotFound):
-        adm.prepare_administration(uow, None, 9999, today=TODAY)
+        prepare_administration(uow, None, 9999, today=TODAY)
 
 
 # -- platelets -----------------------------------------------------------------------------
@@ -487,7 +494,7 @@ def test_the_context_shows_the_band_before_confirming(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     add_lab(uow, patient, LabTest.PLATELETS, 38, TODAY - dt.timedelta(days=20))
-    context = adm.prepare_administration(
+    context = prepare_administration(
         uow, due_appointment(uow, start_course(uow, patient)), patient, today=TODAY
     )
     assert context.platelets.band is not None and context.platelets.band.id == "small-needle"
@@ -504,12 +511,12 @@ def test_the_small_needle_band_insists_on_needle_and_pressure(clinic: Clinic) ->
     add_lab(uow, patient, LabTest.PLATELETS, 38, TODAY - dt.timedelta(days=20))
     appointment = due_appointment(uow, start_course(uow, patient))
     with pytest.raises(ValidationFailed) as failure:
-        adm.record_administration(
+        record_administration(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
         )
     assert failure.value.errors["needle_gauge"].startswith("use a 25G or finer needle")
     assert "10 minutes of firm pressure" in failure.value.errors["pressure_minutes"]
-    record = adm.record_administration(
+    record = record_administration(
         uow,
         clinic.nurse,
         given_input(patient, appointment, clinic.stock.lot, needle_gauge=25, pressure_minutes=10),
@@ -527,8 +534,8 @@ def test_a_hold_band_needs_a_prescriber_decision_with_name_and_date(
     add_lab(uow, patient, LabTest.PLATELETS, platelets, TODAY - dt.timedelta(days=2))
     appointment = due_appointment(uow, start_course(uow, patient))
     form = given_input(patient, appointment, clinic.stock.lot, needle_gauge=25, pressure_minutes=10)
-    with pytest.raises(adm.Refused) as refused:
-        adm.record_administration(uow, clinic.nurse, form, today=TODAY)
+    with pytest.raises(Refused) as refused:
+        record_administration(uow, clinic.nurse, form, today=TODAY)
     assert [f.code.value for f in refused.value.findings] == ["platelets_hold"]
     assert "prescriber decision is recorded with the prescriber's name and the date" in str(
         refused.value
@@ -537,20 +544,18 @@ def test_a_hold_band_needs_a_prescriber_decision_with_name_and_date(
 
     nameless = replace(HOLD_DECISION, prescriber_name=" ")
     with pytest.raises(ValidationFailed) as failure:
-        adm.record_administration(
-            uow, clinic.nurse, replace(form, decisions=(nameless,)), today=TODAY
-        )
+        record_administration(uow, clinic.nurse, replace(form, decisions=(nameless,)), today=TODAY)
     assert failure.value.errors == {
         "decision_prescriber_name": "is required (who made the decision)"
     }
 
     with pytest.raises(ValidationFailed, match="tick to confirm you have seen: Platelets"):
-        adm.record_administration(
+        record_administration(
             uow, clinic.nurse, replace(form, decisions=(HOLD_DECISION,)), today=TODAY
         )
     assert count(uow, PrescriberDecision) == 0  # rolled back with the refused record
 
-    record = adm.record_administration(
+    record = record_administration(
         uow,
         clinic.nurse,
         replace(
@@ -576,7 +581,7 @@ def test_a_hold_band_needs_a_prescriber_decision_with_name_and_date(
 def test_a_decision_about_an_older_count_does_not_unlock_a_newer_one(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
-    adm.record_prescriber_decision(
+    record_prescriber_decision(
         uow,
         clinic.nurse,
         patient,
@@ -587,7 +592,7 @@ def test_a_decision_about_an_older_count_does_not_unlock_a_newer_one(clinic: Cli
         today=TODAY,
     )
     add_lab(uow, patient, LabTest.PLATELETS, 15, TODAY - dt.timedelta(days=3))
-    context = adm.prepare_administration(
+    context = prepare_administration(
         uow, due_appointment(uow, start_course(uow, patient)), patient, today=TODAY
     )
     assert "platelets_hold" in {f.code.value for f in context.findings if f.blocks}
@@ -597,14 +602,14 @@ def test_the_band_follows_the_latest_count(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     add_lab(uow, patient, LabTest.PLATELETS, 12, TODAY - dt.timedelta(days=60))
-    adm.record_lab_result(
+    record_lab_result(
         uow, clinic.nurse, patient, "platelets", 160, "", TODAY - dt.timedelta(days=1), today=TODAY
     )
     appointment = due_appointment(uow, start_course(uow, patient))
-    context = adm.prepare_administration(uow, appointment, patient, today=TODAY)
+    context = prepare_administration(uow, appointment, patient, today=TODAY)
     assert context.platelets.band is not None and context.platelets.band.id == "standard"
     assert not any(f.blocks for f in context.findings)
-    adm.record_administration(
+    record_administration(
         uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
     )
 
@@ -614,7 +619,7 @@ def test_a_stale_count_after_a_low_one_is_warned(clinic: Clinic) -> None:
     patient = add_patient(clinic)
     add_lab(uow, patient, LabTest.PLATELETS, 40, TODAY - dt.timedelta(days=300))
     add_lab(uow, patient, LabTest.PLATELETS, 170, TODAY - dt.timedelta(days=120))
-    context = adm.prepare_administration(
+    context = prepare_administration(
         uow, due_appointment(uow, start_course(uow, patient)), patient, today=TODAY
     )
     warnings = [f.message for f in context.findings if f.code.value == "platelets_check"]
@@ -632,18 +637,16 @@ def test_an_inr_above_the_ceiling_needs_a_prescriber_decision(clinic: Clinic) ->
     patient = add_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
     add_lab(uow, patient, LabTest.INR, 3.6, TODAY - dt.timedelta(days=1))
     appointment = due_appointment(uow, start_course(uow, patient))
-    context = adm.prepare_administration(uow, appointment, patient, today=TODAY)
+    context = prepare_administration(uow, appointment, patient, today=TODAY)
     assert context.latest_inr == (3.6, TODAY - dt.timedelta(days=1))
     assert {"anticoagulant_check_inr", "inr_above_ceiling"} <= {
         f.code.value for f in context.findings
     }
     form = given_input(patient, appointment, clinic.stock.lot)
-    with pytest.raises(
-        adm.Refused, match=r"INR 3.6 on 23/11/2026 is above the clinic's ceiling of 3"
-    ):
-        adm.record_administration(uow, clinic.nurse, form, today=TODAY)
+    with pytest.raises(Refused, match=r"INR 3.6 on 23/11/2026 is above the clinic's ceiling of 3"):
+        record_administration(uow, clinic.nurse, form, today=TODAY)
     decision = DecisionInput("inr", "Give IM, 10 minutes pressure", "Dr Helen Morgan", TODAY)
-    record = adm.record_administration(
+    record = record_administration(
         uow,
         clinic.nurse,
         replace(
@@ -661,11 +664,11 @@ def test_sc_on_an_im_only_template_needs_a_recorded_override(clinic: Clinic) -> 
     patient = add_patient(clinic)
     appointment = due_appointment(uow, start_course(uow, patient))
     form = given_input(patient, appointment, clinic.stock.lot, route="SC")
-    with pytest.raises(adm.Refused, match=r"allows IM only. SC needs a recorded prescriber"):
-        adm.record_administration(uow, clinic.nurse, form, today=TODAY)
+    with pytest.raises(Refused, match=r"allows IM only. SC needs a recorded prescriber"):
+        record_administration(uow, clinic.nurse, form, today=TODAY)
     override = DecisionInput("sc_route", "Deep SC: haemophilia", "Dr Helen Morgan", TODAY)
     acknowledged = frozenset({"route_outside_template", "route_off_licence"})
-    record = adm.record_administration(
+    record = record_administration(
         uow,
         clinic.nurse,
         replace(form, decisions=(override,), acknowledged=acknowledged),
@@ -681,14 +684,14 @@ def test_dorsogluteal_needs_a_reason_and_an_acknowledgement(clinic: Clinic) -> N
     appointment = due_appointment(uow, start_course(uow, patient))
     form = given_input(patient, appointment, clinic.stock.lot, site="dorsogluteal")
     with pytest.raises(ValidationFailed) as failure:
-        adm.record_administration(uow, clinic.nurse, form, today=TODAY)
+        record_administration(uow, clinic.nurse, form, today=TODAY)
     assert failure.value.errors == {
         "site_reason": "say why the dorsogluteal site is used (it is normally avoided)"
     }
     form = replace(form, site_reason="both deltoids bruised; thighs declined")
     with pytest.raises(ValidationFailed, match="sciatic nerve"):
-        adm.record_administration(uow, clinic.nurse, form, today=TODAY)
-    record = adm.record_administration(
+        record_administration(uow, clinic.nurse, form, today=TODAY)
+    record = record_administration(
         uow,
         clinic.nurse,
         replace(form, acknowledged=frozenset({"site_outside_template"})),
@@ -701,14 +704,14 @@ def test_the_suggested_site_differs_from_the_last_one(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     course = start_course(uow, patient, "hydroxo-standard-daily")
-    adm.record_administration(
+    record_administration(
         uow,
         clinic.nurse,
         given_input(patient, due_appointment(uow, course), clinic.stock.lot, side="right"),
         today=TODAY,
     )
     tomorrow = TODAY + dt.timedelta(days=1)
-    context = adm.prepare_administration(uow, due_appointment(uow, course), patient, today=tomorrow)
+    context = prepare_administration(uow, due_appointment(uow, course), patient, today=tomorrow)
     assert context.last_site is not None and context.last_site.label() == "Right deltoid"
     assert context.last_site_on == TODAY
     assert context.suggested_site.label() == "Left deltoid"
@@ -720,15 +723,15 @@ def test_renal_impairment_with_cyanocobalamin_is_acknowledged_once(clinic: Clini
     course = start_course(uow, patient, "cyano-us-1000")
     form = given_input(patient, due_appointment(uow, course), clinic.stock.cyano_lot)
     with pytest.raises(ValidationFailed, match="prefers hydroxocobalamin"):
-        adm.record_administration(uow, clinic.nurse, form, today=TODAY)
-    adm.record_administration(
+        record_administration(uow, clinic.nurse, form, today=TODAY)
+    record_administration(
         uow,
         clinic.nurse,
         replace(form, acknowledged=frozenset({"renal_cyanocobalamin"})),
         today=TODAY,
     )
     tomorrow = TODAY + dt.timedelta(days=1)
-    second = adm.record_administration(
+    second = record_administration(
         uow,
         clinic.nurse,
         given_input(patient, due_appointment(uow, course), clinic.stock.cyano_lot, side="right"),
@@ -744,8 +747,8 @@ def test_folic_acid_before_any_b12_is_acknowledged(clinic: Clinic) -> None:
     appointment = due_appointment(uow, start_course(uow, patient))
     form = given_input(patient, appointment, clinic.stock.lot)
     with pytest.raises(ValidationFailed, match="can mask anaemia"):
-        adm.record_administration(uow, clinic.nurse, form, today=TODAY)
-    record = adm.record_administration(
+        record_administration(uow, clinic.nurse, form, today=TODAY)
+    record = record_administration(
         uow,
         clinic.nurse,
         replace(form, acknowledged=frozenset({"folic_acid_before_b12"})),
@@ -757,7 +760,7 @@ def test_folic_acid_before_any_b12_is_acknowledged(clinic: Clinic) -> None:
 def test_the_context_lists_lots_with_volume_and_refusals(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
-    context = adm.prepare_administration(
+    context = prepare_administration(
         uow, due_appointment(uow, start_course(uow, patient)), patient, today=TODAY
     )
     assert context.patient.display_name == "SMITH, Margaret"
@@ -787,7 +790,7 @@ def test_not_given_is_recorded_with_its_reason_and_the_dose_replanned(clinic: Cl
     appointment = due_appointment(uow, course)
     slot = add_session(uow, TODAY)[0]
     book_into(uow, appointment, slot)
-    record = adm.record_not_given(
+    record = record_not_given(
         uow, clinic.nurse, NotGivenInput(patient, appointment, "unwell", "feverish"), today=TODAY
     )
     assert record.status is AdministrationStatus.NOT_DONE
@@ -809,16 +812,16 @@ def test_not_given_for_other_reasons_needs_a_note(clinic: Clinic) -> None:
     patient = add_patient(clinic)
     appointment = due_appointment(uow, start_course(uow, patient))
     with pytest.raises(ValidationFailed) as failure:
-        adm.record_not_given(
+        record_not_given(
             uow, clinic.nurse, NotGivenInput(patient, appointment, "other"), today=TODAY
         )
     assert failure.value.errors == {"note": "say why (the reason is 'other')"}
     with pytest.raises(ValidationFailed) as failure:
-        adm.record_not_given(
+        record_not_given(
             uow, clinic.nurse, NotGivenInput(patient, appointment, "bored"), today=TODAY
         )
     assert failure.value.errors == {"reason": "choose why the dose was not given"}
-    walk_in = adm.record_not_given(
+    walk_in = record_not_given(
         uow, clinic.nurse, NotGivenInput(patient, None, "declined"), today=TODAY
     )
     assert walk_in.walk_in and walk_in.status_reason is not None
@@ -832,7 +835,7 @@ def test_lab_results_are_checked_for_plausibility(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     with pytest.raises(ValidationFailed) as failure:
-        adm.record_lab_result(
+        record_lab_result(
             uow, clinic.nurse, patient, "platelets", 3800, "", TODAY + dt.timedelta(1), today=TODAY
         )
     assert failure.value.errors == {
@@ -841,8 +844,8 @@ def test_lab_results_are_checked_for_plausibility(clinic: Clinic) -> None:
         "taken_on": "cannot be in the future",
     }
     with pytest.raises(ValidationFailed, match="test: choose the test"):
-        adm.record_lab_result(uow, clinic.nurse, patient, "sodium", 140, "", TODAY, today=TODAY)
-    result = adm.record_lab_result(uow, clinic.nurse, patient, "inr", 2.4, "", TODAY, today=TODAY)
+        record_lab_result(uow, clinic.nurse, patient, "sodium", 140, "", TODAY, today=TODAY)
+    result = record_lab_result(uow, clinic.nurse, patient, "inr", 2.4, "", TODAY, today=TODAY)
     assert (result.test, result.value) == (LabTest.INR, 2.4)
     assert count(uow, LabResult) == 1
 
@@ -851,7 +854,7 @@ def test_prescriber_decisions_are_validated_and_audited(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     with pytest.raises(ValidationFailed) as failure:
-        adm.record_prescriber_decision(
+        record_prescriber_decision(
             uow,
             clinic.nurse,
             patient,
@@ -862,7 +865,7 @@ def test_prescriber_decisions_are_validated_and_audited(clinic: Clinic) -> None:
             today=TODAY,
         )
     assert set(failure.value.errors) == {"topic", "decision", "prescriber_name", "decided_on"}
-    decision = adm.record_prescriber_decision(
+    decision = record_prescriber_decision(
         uow,
         clinic.nurse,
         patient,
@@ -877,7 +880,7 @@ def test_prescriber_decisions_are_validated_and_audited(clinic: Clinic) -> None:
     assert count(uow, AuditEvent, AuditEvent.action == "prescriber_decision.record") == 1
     receptionist = make_actor(uow, "Front Desk", Role.RECEPTIONIST)
     with pytest.raises(UserError, match="Only a nurse or prescriber"):
-        adm.record_lab_result(uow, receptionist, patient, "inr", 2.0, "", TODAY, today=TODAY)
+        record_lab_result(uow, receptionist, patient, "inr", 2.0, "", TODAY, today=TODAY)
 
 
 def test_a_warning_acknowledged_at_course_start_is_not_asked_again(clinic: Clinic) -> None:
@@ -895,11 +898,11 @@ def test_a_warning_acknowledged_at_course_start_is_not_asked_again(clinic: Clini
         today=TODAY,
     )
     appointment = due_appointment(uow, course.id)
-    context = adm.prepare_administration(uow, appointment, patient, today=TODAY)
+    context = prepare_administration(uow, appointment, patient, today=TODAY)
     (finding,) = [f for f in context.findings if f.code.value == "folic_acid_before_b12"]
     assert finding.severity.value == "info"
     assert finding.message.endswith("(Acknowledged earlier in this course.)")
-    record = adm.record_administration(
+    record = record_administration(
         uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
     )
     assert record.acknowledged == ()
@@ -911,14 +914,14 @@ def test_a_broken_threshold_file_stops_recording_with_its_reason(
     def broken() -> None:
         raise ThresholdError("thresholds/platelets.toml", "bands[1].above", "must be a number")
 
-    monkeypatch.setattr(adm, "platelet_rules", broken)
+    monkeypatch.setattr(recording_queries, "platelet_rules", broken)
     patient = add_patient(clinic)
     appointment = due_appointment(clinic.uow, start_course(clinic.uow, patient))
     message = r"platelets\.toml: bands\[1\]\.above: must be a number\)\. No injection"
     with pytest.raises(UserError, match=message):
-        adm.prepare_administration(clinic.uow, appointment, patient, today=TODAY)
+        prepare_administration(clinic.uow, appointment, patient, today=TODAY)
     with pytest.raises(UserError, match=message):
-        adm.record_administration(
+        record_administration(
             clinic.uow,
             clinic.nurse,
             given_input(patient, appointment, clinic.stock.lot),

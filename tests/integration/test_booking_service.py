@@ -8,12 +8,25 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import select
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import AppointmentStatus, Phase
+from clinic_app.domain.errors import Conflict, UserError
+from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.persistence.models import Appointment, AuditEvent
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking, sessions
-from clinic_app.services.actor import Actor
-from clinic_app.services.errors import Conflict, UserError, ValidationFailed
+from clinic_app.services.commands.booking import (
+    book_appointment,
+    book_next_dose,
+    cancel_appointment,
+    confirm_booking,
+    keep_maintenance_booked,
+    mark_arrived,
+    mark_did_not_attend,
+    move_appointment,
+)
+from clinic_app.services.commands.sessions import create_template, generate_sessions
+from clinic_app.services.queries.booking_options import propose_course_booking, slot_options
+from clinic_app.services.queries.calendar import patient_timeline, slot_occupancy
 from tests.integration.booking_builders import (
     FRIDAY,
     THURSDAY,
@@ -53,7 +66,7 @@ def weekday_clinics(
         details = weekly(
             weekday, actor.user_id, start=start, end=end, capacity=capacity, name=f"{weekday}"
         )
-        sessions.create_template(uow, actor, details, today=TODAY)
+        create_template(uow, actor, details, today=TODAY)
 
 
 def booked_days(uow: UnitOfWork, course_id: int) -> list[dt.date]:
@@ -79,7 +92,7 @@ def test_a_loading_course_is_proposed_on_its_planned_days_and_booked_in_one_step
 ) -> None:
     weekday_clinics(uow, amira, (MONDAY, WEDNESDAY, FRIDAY))
     course = start_course(uow, patient(uow, amira, 1))
-    proposal = booking.propose_course_booking(uow, course, today=TODAY)
+    proposal = propose_course_booking(uow, course, today=TODAY)
     loading = [d for d in proposal.doses if d.phase is Phase.LOADING]
     assert [d.dose_number for d in loading] == [1, 2, 3, 4, 5, 6]
     assert all(d.slot is not None and d.slot.start.date() == d.planned_date for d in loading)
@@ -90,7 +103,7 @@ def test_a_loading_course_is_proposed_on_its_planned_days_and_booked_in_one_step
     assert maintenance.phase is Phase.MAINTENANCE
     assert maintenance.problem.startswith("No clinic session from")
 
-    result = booking.confirm_booking(uow, amira, proposal.choices(), today=TODAY)
+    result = confirm_booking(uow, amira, proposal.choices(), today=TODAY)
     assert len(result.booked) == 6
     assert booked_days(uow, course) == [d.planned_date for d in loading]
     assert_counts_consistent(uow)
@@ -100,15 +113,15 @@ def test_the_first_maintenance_dose_is_booked_with_the_loading_course_when_sessi
     uow: UnitOfWork, amira: Actor
 ) -> None:
     weekday_clinics(uow, amira, (MONDAY, WEDNESDAY, FRIDAY))
-    sessions.generate_sessions(uow, amira, today=TODAY, until=dt.date(2027, 6, 30))
+    generate_sessions(uow, amira, today=TODAY, until=dt.date(2027, 6, 30))
     course = start_course(uow, patient(uow, amira, 1))
-    proposal = booking.propose_course_booking(uow, course, today=TODAY)
+    proposal = propose_course_booking(uow, course, today=TODAY)
     assert proposal.unplaced == ()
     maintenance = proposal.doses[-1]
     assert maintenance.phase is Phase.MAINTENANCE and maintenance.slot is not None
     # Nearest the target date, not a week early: a lifelong schedule must not drift.
     assert maintenance.slot.start.date() == maintenance.planned_date
-    booking.confirm_booking(uow, amira, proposal.choices(), today=TODAY)
+    confirm_booking(uow, amira, proposal.choices(), today=TODAY)
     assert len(booked_days(uow, course)) == 7
 
 
@@ -118,7 +131,7 @@ def test_a_full_week_of_sessions_keeps_loading_doses_apart(uow: UnitOfWork, amir
     course = start_course(uow, patient(uow, amira, 1))
     days = [
         d.slot.start.date()
-        for d in booking.propose_course_booking(uow, course, today=TODAY).placed
+        for d in propose_course_booking(uow, course, today=TODAY).placed
         if d.phase is Phase.LOADING and d.slot
     ]
     assert len(days) == 6
@@ -135,13 +148,13 @@ def test_preferred_days_and_times_are_honoured_or_the_fallback_is_flagged(
     weekday_clinics(uow, amira, (THURSDAY,), start=dt.time(14, 0), end=dt.time(15, 0))
     thursday_pm = patient(uow, amira, 1, preferred_days="thu", preferred_time="pm")
     saturday = patient(uow, amira, 2, preferred_days="sat")
-    first = booking.propose_course_booking(
+    first = propose_course_booking(
         uow, start_course(uow, thursday_pm, protocol_id="post-bariatric"), today=TODAY
     ).doses[0]
     assert first.slot is not None
     assert first.slot.start == dt.datetime(2027, 2, 4, 14, 0)
     assert not first.outside_preferences
-    other = booking.propose_course_booking(
+    other = propose_course_booking(
         uow, start_course(uow, saturday, protocol_id="post-bariatric"), today=TODAY
     ).doses[0]
     assert other.slot is not None and other.outside_preferences
@@ -151,15 +164,13 @@ def test_preferred_days_and_times_are_honoured_or_the_fallback_is_flagged(
 def test_doses_that_cannot_be_placed_say_whether_sessions_are_missing_or_full(
     uow: UnitOfWork, amira: Actor
 ) -> None:
-    sessions.create_template(
-        uow, amira, weekly(FRIDAY, amira.user_id, end=dt.time(9, 10)), today=TODAY
-    )
+    create_template(uow, amira, weekly(FRIDAY, amira.user_id, end=dt.time(9, 10)), today=TODAY)
     fridays = [slots_on(uow, dt.date(2027, 2, 5))[0], slots_on(uow, dt.date(2027, 2, 12))[0]]
     for seed, slot_id in enumerate(fridays, start=10):
         other = start_course(uow, patient(uow, amira, seed), protocol_id="post-bariatric")
-        booking.book_appointment(uow, amira, proposed(uow, other)[0].id, slot_id, today=TODAY)
+        book_appointment(uow, amira, proposed(uow, other)[0].id, slot_id, today=TODAY)
     course = start_course(uow, patient(uow, amira, 1), protocol_id="post-bariatric")
-    first = booking.propose_course_booking(uow, course, today=TODAY).doses[0]
+    first = propose_course_booking(uow, course, today=TODAY).doses[0]
     assert first.slot is None
     assert first.problem == "Every slot from 01/02/2027 to 15/02/2027 is full."
 
@@ -169,14 +180,14 @@ def test_confirming_is_all_or_nothing_when_a_slot_is_taken_meanwhile(
 ) -> None:
     weekday_clinics(uow, amira, (MONDAY, WEDNESDAY, FRIDAY))
     course = start_course(uow, patient(uow, amira, 1))
-    proposal = booking.propose_course_booking(uow, course, today=TODAY)
+    proposal = propose_course_booking(uow, course, today=TODAY)
     rival = start_course(uow, patient(uow, amira, 2), protocol_id="post-bariatric")
     taken = proposal.placed[3].slot
     assert taken is not None
-    booking.book_appointment(uow, amira, proposed(uow, rival)[0].id, taken.slot_id, today=TODAY)
+    book_appointment(uow, amira, proposed(uow, rival)[0].id, taken.slot_id, today=TODAY)
     before = slot_counts(uow)
     with pytest.raises(Conflict, match=r"That slot was just taken .*choose another"):
-        booking.confirm_booking(uow, amira, proposal.choices(), today=TODAY)
+        confirm_booking(uow, amira, proposal.choices(), today=TODAY)
     assert slot_counts(uow) == before
     assert booked_days(uow, course) == []
 
@@ -188,26 +199,20 @@ def test_booking_refuses_a_slot_outside_the_window_in_the_past_or_too_close(
     course = start_course(uow, patient(uow, amira, 1))
     first, second, *_ = proposed(uow, course)
     with pytest.raises(ValidationFailed, match="outside Loading dose 1's window"):
-        booking.book_appointment(
-            uow, amira, first.id, slots_on(uow, dt.date(2027, 2, 8))[0], today=TODAY
-        )
+        book_appointment(uow, amira, first.id, slots_on(uow, dt.date(2027, 2, 8))[0], today=TODAY)
     with pytest.raises(ValidationFailed, match="in the past"):
-        booking.book_appointment(
+        book_appointment(
             uow, amira, first.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=dt.date(2027, 2, 3)
         )
-    booking.book_appointment(
-        uow, amira, first.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY
-    )
+    book_appointment(uow, amira, first.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY)
     with pytest.raises(ValidationFailed, match="at least 2 days apart"):
-        booking.book_appointment(
-            uow, amira, second.id, slots_on(uow, dt.date(2027, 2, 3))[0], today=TODAY
-        )
-    booking.cancel_appointment(uow, amira, first.id, "Rearranged", today=TODAY)
+        book_appointment(uow, amira, second.id, slots_on(uow, dt.date(2027, 2, 3))[0], today=TODAY)
+    cancel_appointment(uow, amira, first.id, "Rearranged", today=TODAY)
     first = next(a for a in proposed(uow, course) if a.dose_number == 1)
     wednesday = slots_on(uow, dt.date(2027, 2, 3))
-    booking.book_appointment(uow, amira, first.id, wednesday[0], today=TODAY)
+    book_appointment(uow, amira, first.id, wednesday[0], today=TODAY)
     with pytest.raises(ValidationFailed, match="already has a dose that day"):
-        booking.book_appointment(uow, amira, second.id, wednesday[1], today=TODAY)
+        book_appointment(uow, amira, second.id, wednesday[1], today=TODAY)
     assert_counts_consistent(uow)
 
 
@@ -216,9 +221,9 @@ def test_a_dose_cannot_be_booked_twice(uow: UnitOfWork, amira: Actor) -> None:
     course = start_course(uow, patient(uow, amira, 1), protocol_id="post-bariatric")
     dose = proposed(uow, course)[0]
     first, second = slots_on(uow, dt.date(2027, 2, 2))[:2]
-    booking.book_appointment(uow, amira, dose.id, first, today=TODAY)
+    book_appointment(uow, amira, dose.id, first, today=TODAY)
     with pytest.raises(Conflict, match="already booked"):
-        booking.book_appointment(uow, amira, dose.id, second, today=TODAY)
+        book_appointment(uow, amira, dose.id, second, today=TODAY)
     assert_counts_consistent(uow)
 
 
@@ -231,14 +236,14 @@ def test_moving_frees_the_old_place_and_refuses_a_full_slot(uow: UnitOfWork, ami
     bob = proposed(uow, start_course(uow, patient(uow, amira, 2), protocol_id="post-bariatric"))[0]
     tuesday = slots_on(uow, dt.date(2027, 2, 2))
     thursday = slots_on(uow, dt.date(2027, 2, 4))
-    booking.book_appointment(uow, amira, ann.id, tuesday[0], today=TODAY)
-    booking.book_appointment(uow, amira, bob.id, thursday[0], today=TODAY)
-    moved = booking.move_appointment(uow, amira, ann.id, thursday[1], today=TODAY)
+    book_appointment(uow, amira, ann.id, tuesday[0], today=TODAY)
+    book_appointment(uow, amira, bob.id, thursday[0], today=TODAY)
+    moved = move_appointment(uow, amira, ann.id, thursday[1], today=TODAY)
     assert moved.start == dt.datetime(2027, 2, 4, 9, 10)
     assert slot_counts(uow)[tuesday[0]] == (0, 0)
     assert slot_counts(uow)[thursday[1]] == (1, 1)
     with pytest.raises(Conflict, match="just taken"):
-        booking.move_appointment(uow, amira, ann.id, thursday[0], today=TODAY)
+        move_appointment(uow, amira, ann.id, thursday[0], today=TODAY)
     assert row(uow, ann.id).slot_id == thursday[1]
     assert_counts_consistent(uow)
 
@@ -249,13 +254,11 @@ def test_cancelling_needs_a_reason_and_the_dose_comes_back_to_book(
     clinic_week(uow, amira)
     course = start_course(uow, patient(uow, amira, 1), protocol_id="post-bariatric")
     dose = proposed(uow, course)[0]
-    booking.book_appointment(
-        uow, amira, dose.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY
-    )
+    book_appointment(uow, amira, dose.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY)
     with pytest.raises(ValidationFailed) as raised:
-        booking.cancel_appointment(uow, amira, dose.id, "   ", today=TODAY)
+        cancel_appointment(uow, amira, dose.id, "   ", today=TODAY)
     assert "reason" in raised.value.errors
-    booking.cancel_appointment(uow, amira, dose.id, "Patient on holiday", today=TODAY)
+    cancel_appointment(uow, amira, dose.id, "Patient on holiday", today=TODAY)
     cancelled = row(uow, dose.id)
     assert cancelled.status is AppointmentStatus.CANCELLED
     assert cancelled.cancelation_reason == "Patient on holiday"
@@ -267,15 +270,13 @@ def test_cancelling_needs_a_reason_and_the_dose_comes_back_to_book(
 def test_a_patient_is_marked_arrived_only_on_the_day(uow: UnitOfWork, amira: Actor) -> None:
     clinic_week(uow, amira)
     dose = proposed(uow, start_course(uow, patient(uow, amira, 1), protocol_id="post-bariatric"))[0]
-    booking.book_appointment(
-        uow, amira, dose.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY
-    )
+    book_appointment(uow, amira, dose.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY)
     with pytest.raises(UserError, match="only on the day"):
-        booking.mark_arrived(uow, amira, dose.id, today=TODAY)
-    booking.mark_arrived(uow, amira, dose.id, today=dt.date(2027, 2, 2))
+        mark_arrived(uow, amira, dose.id, today=TODAY)
+    mark_arrived(uow, amira, dose.id, today=dt.date(2027, 2, 2))
     assert row(uow, dose.id).status is AppointmentStatus.ARRIVED
     with pytest.raises(Conflict):
-        booking.move_appointment(
+        move_appointment(
             uow, amira, dose.id, slots_on(uow, dt.date(2027, 2, 2))[1], today=dt.date(2027, 2, 2)
         )
 
@@ -285,11 +286,11 @@ def test_did_not_attend_frees_the_slot_and_replans_the_dose(uow: UnitOfWork, ami
     course = start_course(uow, patient(uow, amira, 1))
     first = proposed(uow, course)[0]
     slot_id = slots_on(uow, dt.date(2027, 2, 2))[0]
-    booking.book_appointment(uow, amira, first.id, slot_id, today=TODAY)
+    book_appointment(uow, amira, first.id, slot_id, today=TODAY)
     with pytest.raises(UserError, match="still to come"):
-        booking.mark_did_not_attend(uow, amira, first.id, today=TODAY)
+        mark_did_not_attend(uow, amira, first.id, today=TODAY)
     day = dt.date(2027, 2, 2)
-    booking.mark_did_not_attend(uow, amira, first.id, today=day, reason="No answer on the phone")
+    mark_did_not_attend(uow, amira, first.id, today=day, reason="No answer on the phone")
     missed = row(uow, first.id)
     assert missed.status is AppointmentStatus.NOSHOW
     assert missed.cancelation_reason == "No answer on the phone"
@@ -307,7 +308,7 @@ def test_book_next_dose_books_inside_the_callers_transaction(uow: UnitOfWork, am
     clinic_week(uow, amira)
     course = start_course(uow, patient(uow, amira, 1))
     with uow.write() as session:
-        booked = booking.book_next_dose(session, amira, course, today=TODAY)
+        booked = book_next_dose(session, amira, course, today=TODAY)
     assert booked is not None
     dose = row(uow, booked)
     assert dose.dose_number == 1 and dose.status is AppointmentStatus.BOOKED
@@ -318,7 +319,7 @@ def test_book_next_dose_books_inside_the_callers_transaction(uow: UnitOfWork, am
 def test_book_next_dose_returns_none_when_no_slot_fits(uow: UnitOfWork, amira: Actor) -> None:
     course = start_course(uow, patient(uow, amira, 1))
     with uow.write() as session:
-        assert booking.book_next_dose(session, amira, course, today=TODAY) is None
+        assert book_next_dose(session, amira, course, today=TODAY) is None
     assert all(a.status is AppointmentStatus.PROPOSED for a in appointments(uow, course))
 
 
@@ -328,13 +329,13 @@ def test_maintenance_doses_in_the_horizon_are_kept_booked(uow: UnitOfWork, amira
         start_course(uow, patient(uow, amira, seed), protocol_id="post-bariatric")
         for seed in range(1, 6)
     ]
-    assert booking.keep_maintenance_booked(uow, amira, today=TODAY) == 5
+    assert keep_maintenance_booked(uow, amira, today=TODAY) == 5
     for course in courses:
         first = appointments(uow, course)[0]
         assert first.status is AppointmentStatus.BOOKED
         day = slot_start(uow, first.slot_id).date()
         assert first.window_earliest <= day <= first.window_latest
-    assert booking.keep_maintenance_booked(uow, amira, today=TODAY) == 0
+    assert keep_maintenance_booked(uow, amira, today=TODAY) == 0
     assert_counts_consistent(uow)
 
 
@@ -346,8 +347,8 @@ def test_slot_occupancy_shows_the_nurse_and_who_is_booked(uow: UnitOfWork, amira
     ann = patient(uow, amira, 1, given_name="Ann", family_name="Archer")
     dose = proposed(uow, start_course(uow, ann, protocol_id="post-bariatric"))[0]
     slot_id = slots_on(uow, dt.date(2027, 2, 4))[2]
-    booking.book_appointment(uow, amira, dose.id, slot_id, today=TODAY)
-    week = booking.slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=6))
+    book_appointment(uow, amira, dose.id, slot_id, today=TODAY)
+    week = slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=6))
     assert [d.session_date.weekday() for d in week] == [TUESDAY, THURSDAY, FRIDAY]
     assert {d.nurse_name for d in week} == {"Amira Patel (RN)"}
     thursday = week[1]
@@ -361,10 +362,8 @@ def test_slot_options_offer_only_days_the_rules_allow(uow: UnitOfWork, amira: Ac
     clinic_week(uow, amira)
     course = start_course(uow, patient(uow, amira, 1))
     first, second, *_ = proposed(uow, course)
-    booking.book_appointment(
-        uow, amira, first.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY
-    )
-    options = booking.slot_options(uow, second.id, today=TODAY)
+    book_appointment(uow, amira, first.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY)
+    options = slot_options(uow, second.id, today=TODAY)
     days = {o.start.date() for o in options}
     # Window 3-7 February; Thursday the 4th is two days after the first dose.
     assert days == {dt.date(2027, 2, 4), dt.date(2027, 2, 5)}
@@ -376,10 +375,8 @@ def test_the_patient_timeline_lists_doses_to_book_and_booked(uow: UnitOfWork, am
     person = patient(uow, amira, 1, given_name="Ann", family_name="Archer")
     course = start_course(uow, person)
     first = proposed(uow, course)[0]
-    booking.book_appointment(
-        uow, amira, first.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY
-    )
-    timeline = booking.patient_timeline(uow, person, today=TODAY)
+    book_appointment(uow, amira, first.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY)
+    timeline = patient_timeline(uow, person, today=TODAY)
     assert timeline.name == "Ann Archer" and timeline.course_ids == (course,)
     assert timeline.entries[0].status is AppointmentStatus.BOOKED
     assert timeline.entries[0].slot_start == dt.datetime(2027, 2, 2, 9, 0)

@@ -7,11 +7,17 @@ import datetime as dt
 import pytest
 from icalendar import Calendar
 
+from clinic_app.domain.actor import Actor
+from clinic_app.domain.errors import NotFound
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking
-from clinic_app.services.actor import Actor
-from clinic_app.services.calendar_export import appointment_uid, patient_calendar
-from clinic_app.services.errors import NotFound
+from clinic_app.services.commands.booking import (
+    book_appointment,
+    cancel_appointment,
+    confirm_booking,
+    move_appointment,
+)
+from clinic_app.services.exports.calendar import appointment_uid, patient_calendar
+from clinic_app.services.queries.booking_options import propose_course_booking
 from tests.integration.booking_builders import (
     TODAY,
     clinic_week,
@@ -50,8 +56,8 @@ def test_booked_appointments_become_events_the_package_parses_back(
     clinic_week(uow, amira)
     person = patient(uow, amira, 1, given_name="Ann", family_name="Archer")
     course = start_course(uow, person)
-    proposal = booking.propose_course_booking(uow, course, today=TODAY)
-    result = booking.confirm_booking(uow, amira, proposal.choices(), today=TODAY)
+    proposal = propose_course_booking(uow, course, today=TODAY)
+    result = confirm_booking(uow, amira, proposal.choices(), today=TODAY)
     found = events(patient_calendar(uow, person))
     assert [e["uid"] for e in found] == [appointment_uid(b.appointment_id) for b in result.booked]
     assert [(e["start"], e["end"]) for e in found] == [(b.start, b.end) for b in result.booked]
@@ -71,9 +77,9 @@ def test_a_moved_appointment_keeps_its_uid_with_a_higher_sequence(
     person = patient(uow, amira, 1)
     dose = proposed(uow, start_course(uow, person, protocol_id="post-bariatric"))[0]
     tuesday = slots_on(uow, dt.date(2027, 2, 2))
-    booking.book_appointment(uow, amira, dose.id, tuesday[0], today=TODAY)
+    book_appointment(uow, amira, dose.id, tuesday[0], today=TODAY)
     (before,) = events(patient_calendar(uow, person))
-    booking.move_appointment(uow, amira, dose.id, tuesday[3], today=TODAY)
+    move_appointment(uow, amira, dose.id, tuesday[3], today=TODAY)
     (after,) = events(patient_calendar(uow, person))
     assert after["uid"] == before["uid"] == appointment_uid(dose.id)
     assert int(str(after["sequence"])) > int(str(before["sequence"]))
@@ -84,10 +90,8 @@ def test_cancelled_and_unbooked_doses_are_left_out(uow: UnitOfWork, amira: Actor
     clinic_week(uow, amira)
     person = patient(uow, amira, 1)
     dose = proposed(uow, start_course(uow, person, protocol_id="post-bariatric"))[0]
-    booking.book_appointment(
-        uow, amira, dose.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY
-    )
-    booking.cancel_appointment(uow, amira, dose.id, "Patient request", today=TODAY)
+    book_appointment(uow, amira, dose.id, slots_on(uow, dt.date(2027, 2, 2))[0], today=TODAY)
+    cancel_appointment(uow, amira, dose.id, "Patient request", today=TODAY)
     calendar = Calendar.from_ical(patient_calendar(uow, person))
     assert calendar.walk("VEVENT") == []
     assert str(calendar["version"]) == "2.0"

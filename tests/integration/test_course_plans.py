@@ -9,18 +9,24 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import delete, select, update
 
+from clinic_app.demo.clinic import create_demo_clinic
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import AppointmentStatus, CourseEndReason, Phase, SlotStatus
 from clinic_app.domain.protocol import Interval, Maintenance
 from clinic_app.domain.schedule import CourseState, plan_course
 from clinic_app.persistence.models import Appointment, Course
+from clinic_app.persistence.store.settings_store import clinic_calendar, read_settings
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking, course_plans, courses, sessions
-from clinic_app.services.actor import Actor
-from clinic_app.services.clinic_settings import clinic_calendar, read_settings
-from clinic_app.services.course_plans import refresh_all_plans, sync_course_plan
-from clinic_app.services.demo_clinic import create_demo_clinic
-from clinic_app.services.protocol_library import ProtocolLibrary, load_protocol_library
-from clinic_app.services.rebooking import rebooking_list
+from clinic_app.services.commands.booking import confirm_booking
+from clinic_app.services.commands.courses import end_course, set_interval_factor, start_course
+from clinic_app.services.commands.sessions import create_template
+from clinic_app.services.library.protocols import ProtocolLibrary, load_protocol_library
+from clinic_app.services.planning import course_plans, nightly_refresh
+from clinic_app.services.planning.course_plans import sync_course_plan
+from clinic_app.services.planning.nightly_refresh import refresh_all_plans
+from clinic_app.services.queries.booking_options import propose_course_booking
+from clinic_app.services.queries.courses import course_timeline
+from clinic_app.services.queries.rebooking import rebooking_list
 from tests.integration.booking_builders import FRIDAY, TUESDAY, weekly
 from tests.integration.course_helpers import (
     MONDAY,
@@ -54,7 +60,7 @@ def _clinic_days(uow: UnitOfWork, actor: Actor) -> None:
     """Tuesday and Friday mornings from MONDAY on, for the booking horizon."""
     for weekday in (TUESDAY, FRIDAY):
         details = weekly(weekday, actor.user_id, valid_from=MONDAY)
-        sessions.create_template(uow, actor, details, today=MONDAY)
+        create_template(uow, actor, details, today=MONDAY)
 
 
 def _snapshot(uow: UnitOfWork, course_id: int) -> list[tuple[object, ...]]:
@@ -174,7 +180,7 @@ def test_a_frequency_change_unbooks_a_dose_it_moved_and_the_course_books_in_orde
     slot = book(uow, second.id, dt.datetime.combine(second.planned, dt.time(9, 10)), actor.user_id)
     assert rebooking_list(uow, today=MONDAY) == []
 
-    courses.set_interval_factor(uow, actor, course.id, 3.0, "symptoms returned", today=MONDAY)
+    set_interval_factor(uow, actor, course.id, 3.0, "symptoms returned", today=MONDAY)
 
     doses = live(uow, course.id, MAINTENANCE)
     assert [(r.number, r.status) for r in doses[:3]] == [
@@ -188,12 +194,12 @@ def test_a_frequency_change_unbooks_a_dose_it_moved_and_the_course_books_in_orde
     assert slot_count(uow, slot) == (0, SlotStatus.FREE)
     assert [a.appointment_id for a in rebooking_list(uow, today=MONDAY)] == [second.id]
 
-    proposal = booking.propose_course_booking(uow, course.id, today=MONDAY)
+    proposal = propose_course_booking(uow, course.id, today=MONDAY)
     placed = proposal.placed
     assert [d.dose_number for d in placed][:2] == [2, 3]
     days = [d.slot.start.date() for d in placed if d.slot is not None]
     assert all(a < b for a, b in pairwise(days)), days
-    booking.confirm_booking(uow, actor, proposal.choices(), today=MONDAY)
+    confirm_booking(uow, actor, proposal.choices(), today=MONDAY)
     assert rebooking_list(uow, today=MONDAY) == []
 
 
@@ -206,7 +212,7 @@ def test_an_arrived_patient_and_a_past_booking_are_never_unbooked(uow: UnitOfWor
     second = row_for(uow, course.id, MAINTENANCE, 2)
     slot = book(uow, second.id, dt.datetime(2026, 6, 2, 9, 10), actor.user_id)
     mark(uow, second.id, AppointmentStatus.ARRIVED, "")
-    courses.set_interval_factor(uow, actor, course.id, 3.0, "symptoms returned", today=MONDAY)
+    set_interval_factor(uow, actor, course.id, 3.0, "symptoms returned", today=MONDAY)
     kept = row_for(uow, course.id, MAINTENANCE, 2)
     assert (kept.status, kept.slot_id) == (AppointmentStatus.ARRIVED, slot)
     assert slot_count(uow, slot) == (1, SlotStatus.BUSY)
@@ -268,7 +274,7 @@ def test_an_ended_course_keeps_no_proposed_rows_and_gives_booked_places_back(
     give(uow, actor, row_for(uow, course.id, LOADING, 1).id, MONDAY, lot)
     third = row_for(uow, course.id, LOADING, 3)
     slot = book(uow, third.id, dt.datetime.combine(third.planned, dt.time(9)), actor.user_id)
-    courses.end_course(uow, actor, course.id, CourseEndReason.MOVED_AWAY, "", MONDAY, today=MONDAY)
+    end_course(uow, actor, course.id, CourseEndReason.MOVED_AWAY, "", MONDAY, today=MONDAY)
     left = rows(uow, course.id)
     assert {r.status for r in left} == {AppointmentStatus.FULFILLED, AppointmentStatus.CANCELLED}
     cancelled = next(r for r in left if r.id == third.id)
@@ -305,7 +311,7 @@ def test_doses_from_before_the_records_count_so_loading_is_not_restarted(
     upcoming = live(uow, course.id, MAINTENANCE)
     assert upcoming[0].number == 13
     assert dt.date(2026, 5, 8) <= upcoming[0].planned <= dt.date(2026, 5, 12)
-    timeline = courses.course_timeline(uow, course.id, today=MONDAY)
+    timeline = course_timeline(uow, course.id, today=MONDAY)
     assert timeline.earlier_doses == 11
 
 
@@ -316,7 +322,7 @@ def test_the_course_is_planned_from_its_own_snapshot_not_todays_template(
     shipped = load_protocol_library().get("post-bariatric")
     assert shipped is not None
     prescribed = replace(shipped, maintenance=Maintenance(Interval(5, "weeks")))
-    course = courses.start_course(
+    course = start_course(
         uow,
         actor,
         add_patient(uow, actor),
@@ -369,7 +375,7 @@ def test_a_batch_changed_elsewhere_is_planned_again_from_a_fresh_read(
 ) -> None:
     actor = make_actor(uow)
     course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
-    monkeypatch.setattr(course_plans, "_stale", lambda session, batch: True)
+    monkeypatch.setattr(nightly_refresh, "_stale", lambda session, batch: True)
     later = MONDAY + dt.timedelta(days=100)
     assert refresh_all_plans(uow, today=later) == 1
     assert all(r.planned >= later for r in live(uow, course.id))

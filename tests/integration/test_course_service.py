@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import (
     AppointmentStatus,
     CourseEndReason,
@@ -16,14 +17,20 @@ from clinic_app.domain.codes import (
     SlotStatus,
 )
 from clinic_app.domain.course_warnings import FOLIC_ACID_BEFORE_B12, RENAL_CYANOCOBALAMIN
+from clinic_app.domain.errors import Conflict, UserError
+from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.protocol_snapshot import protocol_from_json
 from clinic_app.persistence.models import Appointment, Course, SafetyAcknowledgement
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import courses
-from clinic_app.services.actor import Actor
-from clinic_app.services.courses import EntryKind, WarningsNeedAcknowledgement
-from clinic_app.services.errors import Conflict, UserError, ValidationFailed
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.commands.courses import (
+    WarningsNeedAcknowledgement,
+    end_course,
+    end_loading,
+    set_interval_factor,
+    start_course,
+)
+from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.queries.courses import EntryKind, course_timeline, get_course, list_courses
 from tests.integration.course_helpers import (
     MONDAY,
     add_patient,
@@ -73,7 +80,7 @@ def test_starting_a_course_stores_the_template_as_prescribed_and_plans_it(
         )
     assert live(uow, course.id, Phase.REVIEW), "open-ended loading carries clinician reviews"
     assert audit_actions(uow, course.id) == ["course.start"]
-    assert courses.list_courses(uow, patient) == [course]
+    assert list_courses(uow, patient) == [course]
 
 
 def test_a_second_active_course_is_refused_and_nothing_is_saved(uow: UnitOfWork) -> None:
@@ -83,7 +90,7 @@ def test_a_second_active_course_is_refused_and_nothing_is_saved(uow: UnitOfWork)
     appointments = _count(uow, Appointment)
     with pytest.raises(UserError, match=r"already has an active course .*Hydroxocobalamin"):
         start(uow, actor, patient, "post-bariatric")
-    assert [c.id for c in courses.list_courses(uow, patient)] == [first.id]
+    assert [c.id for c in list_courses(uow, patient)] == [first.id]
     assert _count(uow, Appointment) == appointments
 
 
@@ -107,7 +114,7 @@ def test_bad_input_is_named_by_field_and_nothing_is_saved(
     actor = make_actor(uow)
     patient = add_patient(uow, actor)
     with pytest.raises(ValidationFailed) as refused:
-        courses.start_course(
+        start_course(
             uow, actor, patient, protocol_id, start_date, prescriber_name=prescriber, today=MONDAY
         )
     assert problem in refused.value.errors[field]
@@ -165,7 +172,7 @@ def test_folic_acid_warns_only_until_a_b12_dose_has_been_given(uow: UnitOfWork) 
         acknowledged=frozenset(["other", FOLIC_ACID_BEFORE_B12]),
     )
     give(uow, actor, row_for(uow, first.id, Phase.MAINTENANCE, 1).id, MONDAY, lot)
-    courses.end_course(
+    end_course(
         uow, actor, first.id, CourseEndReason.OTHER, "switching regimen", MONDAY, today=MONDAY
     )
     assert start(uow, actor, patient, "hydroxo-standard").active  # B12 is under way
@@ -185,7 +192,7 @@ def test_the_timeline_shows_given_booked_missed_planned_and_blood_tests_in_date_
     third = row_for(uow, course.id, Phase.LOADING, 3)
     book(uow, third.id, dt.datetime.combine(third.planned, dt.time(9, 10)), actor.user_id)
     today = dt.date(2026, 3, 4)
-    timeline = courses.course_timeline(uow, course.id, today=today)
+    timeline = course_timeline(uow, course.id, today=today)
     kinds = [e.kind for e in timeline.entries]
     assert kinds[:3] == [EntryKind.GIVEN, EntryKind.MISSED, EntryKind.BOOKED]
     given, missed, booked = timeline.entries[:3]
@@ -222,7 +229,7 @@ def test_a_frequency_change_needs_a_positive_factor_and_a_reason(
     course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
     before = rows(uow, course.id)
     with pytest.raises(ValidationFailed) as refused:
-        courses.set_interval_factor(uow, actor, course.id, factor, reason, today=MONDAY)
+        set_interval_factor(uow, actor, course.id, factor, reason, today=MONDAY)
     assert field in refused.value.errors
     assert rows(uow, course.id) == before
     assert audit_actions(uow, course.id) == ["course.start"]
@@ -231,7 +238,7 @@ def test_a_frequency_change_needs_a_positive_factor_and_a_reason(
 def test_a_frequency_change_is_recorded_with_who_and_why_and_replans(uow: UnitOfWork) -> None:
     actor = make_actor(uow, "Dr Helen Morgan", Role.PRESCRIBER)
     course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
-    changed = courses.set_interval_factor(
+    changed = set_interval_factor(
         uow, actor, course.id, 1.5, "tingling back after 10 weeks", today=MONDAY
     )
     assert changed.frequency == "every 2 months"
@@ -253,12 +260,12 @@ def test_a_frequency_change_is_recorded_with_who_and_why_and_replans(uow: UnitOf
 def test_a_change_made_from_a_stale_screen_is_refused(uow: UnitOfWork) -> None:
     actor = make_actor(uow)
     course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
-    courses.set_interval_factor(uow, actor, course.id, 1.5, "first", today=MONDAY)
+    set_interval_factor(uow, actor, course.id, 1.5, "first", today=MONDAY)
     with pytest.raises(Conflict, match="another workstation"):
-        courses.set_interval_factor(
+        set_interval_factor(
             uow, actor, course.id, 2.0, "second", today=MONDAY, expected_version=course.version
         )
-    assert courses.get_course(uow, course.id).interval_factor == 1.5
+    assert get_course(uow, course.id).interval_factor == 1.5
 
 
 # -- loading ---------------------------------------------------------------------------------
@@ -275,7 +282,7 @@ def test_ending_open_ended_loading_plans_maintenance_and_cancels_booked_loading(
     fourth = row_for(uow, course.id, Phase.LOADING, 4)
     slot = book(uow, fourth.id, dt.datetime.combine(fourth.planned, dt.time(9)), actor.user_id)
     today = dt.date(2026, 3, 7)
-    ended = courses.end_loading(uow, actor, course.id, today, today=today)
+    ended = end_loading(uow, actor, course.id, today, today=today)
     assert not ended.in_loading and ended.loading_ended_on == today
     assert live(uow, course.id, Phase.LOADING) == []
     assert live(uow, course.id, Phase.REVIEW) == []
@@ -294,7 +301,7 @@ def test_end_loading_is_refused_when_the_course_is_not_loading(uow: UnitOfWork) 
     course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
     assert not course.in_loading
     with pytest.raises(UserError, match="not in its loading phase"):
-        courses.end_loading(uow, actor, course.id, MONDAY, today=MONDAY)
+        end_loading(uow, actor, course.id, MONDAY, today=MONDAY)
 
 
 @pytest.mark.parametrize(
@@ -312,10 +319,10 @@ def test_end_loading_date_is_checked(
     course = start(uow, actor, add_patient(uow, actor), "hydroxo-neuro")
     before = rows(uow, course.id)
     with pytest.raises(ValidationFailed) as refused:
-        courses.end_loading(uow, actor, course.id, on_date, today=dt.date(2026, 3, 10))
+        end_loading(uow, actor, course.id, on_date, today=dt.date(2026, 3, 10))
     assert problem in refused.value.errors["on_date"]
     assert rows(uow, course.id) == before
-    assert courses.get_course(uow, course.id).in_loading
+    assert get_course(uow, course.id).in_loading
 
 
 # -- ending ------------------------------------------------------------------------------------
@@ -332,17 +339,17 @@ def test_ending_needs_a_reason_and_a_note_for_other(
     course = start(uow, actor, add_patient(uow, actor))
     before = rows(uow, course.id)
     with pytest.raises(ValidationFailed) as refused:
-        courses.end_course(uow, actor, course.id, reason, note, MONDAY, today=MONDAY)
+        end_course(uow, actor, course.id, reason, note, MONDAY, today=MONDAY)
     assert field in refused.value.errors
     assert rows(uow, course.id) == before
-    assert courses.get_course(uow, course.id).active
+    assert get_course(uow, course.id).active
 
 
 def test_ending_a_course_records_the_decision_and_clears_the_future(uow: UnitOfWork) -> None:
     actor = make_actor(uow)
     patient = add_patient(uow, actor)
     course = start(uow, actor, patient)
-    ended = courses.end_course(
+    ended = end_course(
         uow,
         actor,
         course.id,
@@ -360,22 +367,22 @@ def test_ending_a_course_records_the_decision_and_clears_the_future(uow: UnitOfW
     assert live(uow, course.id) == []
     assert audit_actions(uow, course.id) == ["course.start", "course.end"]
     with pytest.raises(UserError, match="has ended"):
-        courses.set_interval_factor(uow, actor, course.id, 1.5, "too late", today=MONDAY)
+        set_interval_factor(uow, actor, course.id, 1.5, "too late", today=MONDAY)
     # A new course may now start, and it is listed first.
     again = start(uow, actor, patient, "post-bariatric")
-    assert [c.id for c in courses.list_courses(uow, patient)] == [again.id, course.id]
+    assert [c.id for c in list_courses(uow, patient)] == [again.id, course.id]
 
 
 def test_only_one_workstation_can_end_the_same_course(uow: UnitOfWork) -> None:
     actor: Actor = make_actor(uow)
     course = start(uow, actor, add_patient(uow, actor))
-    courses.end_course(
+    end_course(
         uow, actor, course.id, CourseEndReason.DIED, "", MONDAY, today=MONDAY,
         expected_version=course.version,
     )  # fmt: skip
     with pytest.raises(Conflict):
-        courses.end_course(
+        end_course(
             uow, actor, course.id, CourseEndReason.MOVED_AWAY, "", MONDAY, today=MONDAY,
             expected_version=course.version,
         )  # fmt: skip
-    assert courses.get_course(uow, course.id).end_reason is CourseEndReason.DIED
+    assert get_course(uow, course.id).end_reason is CourseEndReason.DIED

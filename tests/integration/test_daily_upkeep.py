@@ -6,19 +6,19 @@ import datetime as dt
 
 from sqlalchemy import func, select
 
+from clinic_app.demo.clinic import create_demo_clinic
 from clinic_app.domain.codes import AppointmentStatus, CourseStatus, Phase
 from clinic_app.persistence.models import Appointment, ClinicSession, Course
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import users
-from clinic_app.services.daily_upkeep import run_daily_upkeep, upkeep_due
-from clinic_app.services.demo_clinic import create_demo_clinic
+from clinic_app.services.commands.upkeep import run_daily_upkeep, upkeep_due
+from clinic_app.services.queries.users import list_active_users
 
 TODAY = dt.date(2026, 11, 21)
 
 
 def test_upkeep_runs_once_a_day_and_keeps_every_course_planned(uow: UnitOfWork) -> None:
     create_demo_clinic(uow, patients=40, today=TODAY)
-    actor = users.list_active_users(uow)[0].as_actor()
+    actor = list_active_users(uow)[0].as_actor()
     with uow.read() as session:
         sessions_before = session.scalar(select(func.count()).select_from(ClinicSession))
     assert upkeep_due(uow, TODAY)

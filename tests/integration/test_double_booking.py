@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from clinic_app.domain.codes import AppointmentStatus, PatientStatus, Phase, Sex
 from clinic_app.persistence.models import Appointment, Patient, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import sessions
+from clinic_app.services.commands.sessions import SessionDetails, create_session
 from tests.integration.booking_builders import TODAY, nurse, slot_counts
 from tests.integration.booking_race import book_all
 
@@ -73,7 +73,7 @@ def test_two_processes_racing_never_overbook_nor_lose_a_booking(
     uow: UnitOfWork, database_url: str, tmp_path: Path
 ) -> None:
     amira = nurse(uow)
-    details = sessions.SessionDetails(
+    details = SessionDetails(
         session_date=DAY,
         start_time=dt.time(9, 0),
         end_time=dt.time(15, 40),
@@ -81,7 +81,7 @@ def test_two_processes_racing_never_overbook_nor_lose_a_booking(
         capacity=CAPACITY,
         nurse_id=amira.user_id,
     )
-    sessions.create_session(uow, amira, details, today=TODAY)
+    create_session(uow, amira, details, today=TODAY)
     with uow.read() as session:
         slot_ids = list(session.scalars(select(Slot.id).order_by(Slot.start)))
     assert len(slot_ids) == SLOTS

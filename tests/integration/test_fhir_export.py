@@ -13,10 +13,10 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 
 from clinic_app.domain.codes import LabTest
+from clinic_app.domain.recording_rules import DecisionInput, NotGivenInput
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import administrations as adm
-from clinic_app.services.administrations import DecisionInput, NotGivenInput
-from clinic_app.services.fhir_export import (
+from clinic_app.services.commands.recording import record_administration, record_not_given
+from clinic_app.services.exports.fhir import (
     NHS_NUMBER_SYSTEM,
     SNOMED,
     ExportFilter,
@@ -49,7 +49,7 @@ def test_a_given_dose_exports_as_a_valid_medication_administration(clinic: Clini
     uow = clinic.uow
     patient = add_patient(clinic)
     course = start_course(uow, patient)
-    adm.record_administration(
+    record_administration(
         uow,
         clinic.nurse,
         given_input(patient, due_appointment(uow, course), clinic.stock.lot, reaction="faint"),
@@ -101,7 +101,7 @@ def test_not_given_exports_with_status_reason(clinic: Clinic) -> None:
     uow = clinic.uow
     patient = add_patient(clinic)
     course = start_course(uow, patient)
-    adm.record_not_given(
+    record_not_given(
         uow,
         clinic.nurse,
         NotGivenInput(patient, due_appointment(uow, course), "declined", "needle phobia"),
@@ -130,7 +130,7 @@ def test_sites_without_a_code_are_text_and_sc_is_coded(clinic: Clinic) -> None:
         decisions=(DecisionInput("sc_route", "SC: haemophilia", "Dr Helen Morgan", TODAY),),
         acknowledged=frozenset({"route_outside_template", "route_off_licence"}),
     )
-    adm.record_administration(uow, clinic.nurse, form, today=TODAY)
+    record_administration(uow, clinic.nurse, form, today=TODAY)
     bundle = export_bundle(uow)
     Bundle.model_validate(bundle)
     dosage = resources(bundle)[0]["dosage"]
@@ -143,7 +143,7 @@ def test_the_export_filters_and_streams(clinic: Clinic) -> None:
     first, second = add_patient(clinic, 1), add_patient(clinic, 2)
     for patient, day in ((first, TODAY - dt.timedelta(days=10)), (second, TODAY)):
         course = start_course(uow, patient, start=day)
-        adm.record_administration(
+        record_administration(
             uow,
             clinic.nurse,
             given_input(patient, due_appointment(uow, course), clinic.stock.lot),

@@ -8,10 +8,15 @@ import io
 
 import pytest
 
+from clinic_app.domain.recording_rules import NotGivenInput
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import administrations as adm
-from clinic_app.services.administrations import NotGivenInput
-from clinic_app.services.lot_trace import CSV_COLUMNS, count_recipients, trace_csv, trace_lot
+from clinic_app.services.commands.recording import record_administration, record_not_given
+from clinic_app.services.queries.lot_trace import (
+    CSV_COLUMNS,
+    count_recipients,
+    trace_csv,
+    trace_lot,
+)
 from tests.integration.dose_helpers import (
     TODAY,
     Clinic,
@@ -30,7 +35,7 @@ def clinic(uow: UnitOfWork) -> Clinic:
 
 def give(clinic: Clinic, patient: int, lot: int, day: dt.date, **changes: object) -> None:
     course = start_course(clinic.uow, patient, start=day)
-    adm.record_administration(
+    record_administration(
         clinic.uow,
         clinic.nurse,
         given_input(patient, due_appointment(clinic.uow, course), lot, **changes),
@@ -53,7 +58,7 @@ def test_every_recipient_is_listed_with_contact_details(clinic: Clinic) -> None:
     give(clinic, john, clinic.stock.lot, TODAY - dt.timedelta(days=7), side="right")
     give(clinic, margaret, clinic.stock.lot, TODAY)
     give(clinic, other, clinic.stock.soon, TODAY)  # another lot: not listed
-    adm.record_not_given(  # not given: nobody received anything
+    record_not_given(  # not given: nobody received anything
         uow, clinic.nurse, NotGivenInput(other, None, "declined"), today=TODAY
     )
 

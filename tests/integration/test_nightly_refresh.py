@@ -12,13 +12,13 @@ import json
 
 from sqlalchemy import func, select
 
+from clinic_app.demo.clinic import create_demo_clinic
 from clinic_app.domain.codes import AppointmentStatus, CourseStatus, PatientStatus, Phase, Role
 from clinic_app.persistence.models import Appointment, AuditEvent, Course, Patient
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.clinic_settings import change_setting
-from clinic_app.services.course_plans import REFRESH_ACTION, refresh_all_plans
-from clinic_app.services.demo_clinic import create_demo_clinic
-from clinic_app.services.rebooking import add_closure
+from clinic_app.services.commands.rebooking import add_closure
+from clinic_app.services.commands.settings import change_setting
+from clinic_app.services.planning.nightly_refresh import REFRESH_ACTION, refresh_all_plans
 from tests.integration.helpers import make_actor
 
 DEMO_DAY = dt.date(2026, 3, 10)

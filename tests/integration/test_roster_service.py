@@ -6,8 +6,9 @@ import datetime as dt
 
 from clinic_app.domain.codes import PatientStatus
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import patients
-from clinic_app.services.roster import RosterQuery, RosterSort, count_roster, search_roster
+from clinic_app.services.commands.patients import create_patient, update_patient
+from clinic_app.services.queries.patients import get_patient
+from clinic_app.services.queries.roster import RosterQuery, RosterSort, count_roster, search_roster
 from tests.integration.helpers import details, make_actor
 
 PEOPLE = [
@@ -23,9 +24,7 @@ PEOPLE = [
 def _fill(uow: UnitOfWork) -> list[int]:
     actor = make_actor(uow)
     return [
-        patients.create_patient(
-            uow, actor, details(n + 1, given_name=g, family_name=f, date_of_birth=b)
-        ).id
+        create_patient(uow, actor, details(n + 1, given_name=g, family_name=f, date_of_birth=b)).id
         for n, (g, f, b) in enumerate(PEOPLE)
     ]
 
@@ -65,7 +64,7 @@ def test_accents_and_apostrophes_do_not_matter(uow: UnitOfWork) -> None:
 def test_date_of_birth_and_nhs_number(uow: UnitOfWork) -> None:
     ids = _fill(uow)
     assert _names(uow, RosterQuery(text="30/01/1948")) == ["Smith, Joan"]
-    number = patients.get_patient(uow, ids[3]).details.nhs_number
+    number = get_patient(uow, ids[3]).details.nhs_number
     assert _names(uow, RosterQuery(text=f"{number[:3]} {number[3:6]} {number[6:]}")) == [
         "O'Brien, Sean"
     ]
@@ -74,10 +73,10 @@ def test_date_of_birth_and_nhs_number(uow: UnitOfWork) -> None:
 def test_status_filter(uow: UnitOfWork) -> None:
     ids = _fill(uow)
     actor = make_actor(uow, "Priya Shah")
-    record = patients.get_patient(uow, ids[4])
+    record = get_patient(uow, ids[4])
     from dataclasses import replace
 
-    patients.update_patient(
+    update_patient(
         uow,
         actor,
         ids[4],

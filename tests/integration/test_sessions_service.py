@@ -8,12 +8,24 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import AppointmentStatus, SessionStatus
+from clinic_app.domain.errors import Conflict
+from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.persistence.models import Appointment, ClinicSession, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking, sessions
-from clinic_app.services.actor import Actor
-from clinic_app.services.errors import Conflict, ValidationFailed
+from clinic_app.services.commands.booking import book_appointment
+from clinic_app.services.commands.rebooking import add_closure, cancel_session, shorten_session
+from clinic_app.services.commands.sessions import (
+    SessionDetails,
+    create_session,
+    create_template,
+    deactivate_template,
+    generate_sessions,
+    update_template,
+)
+from clinic_app.services.queries.calendar import slot_occupancy
+from clinic_app.services.queries.rebooking import rebooking_list
 from tests.integration.booking_builders import (
     FRIDAY,
     THURSDAY,
@@ -56,7 +68,7 @@ def amira(uow: UnitOfWork) -> Actor:
 def book_first_dose(uow: UnitOfWork, actor: Actor, seed: int, slot_id: int) -> int:
     course = start_course(uow, patient(uow, actor, seed, given_name=f"Ann{seed}"))
     first = proposed(uow, course)[0]
-    booking.book_appointment(uow, actor, first.id, slot_id, today=TODAY)
+    book_appointment(uow, actor, first.id, slot_id, today=TODAY)
     return first.id
 
 
@@ -66,7 +78,7 @@ def book_first_dose(uow: UnitOfWork, actor: Actor, seed: int, slot_id: int) -> i
 def test_a_weekly_template_fills_the_booking_horizon_with_sessions_and_slots(
     uow: UnitOfWork, amira: Actor
 ) -> None:
-    change = sessions.create_template(
+    change = create_template(
         uow, amira, weekly(TUESDAY, amira.user_id, end=dt.time(12, 0)), today=TODAY
     )
     dates = session_dates(uow)
@@ -80,25 +92,25 @@ def test_a_weekly_template_fills_the_booking_horizon_with_sessions_and_slots(
 def test_generating_again_never_duplicates_and_extends_to_a_later_date(
     uow: UnitOfWork, amira: Actor
 ) -> None:
-    sessions.create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
+    create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
     before = counts(uow)
-    assert sessions.generate_sessions(uow, amira, today=TODAY) == 0
+    assert generate_sessions(uow, amira, today=TODAY) == 0
     assert counts(uow) == before
-    more = sessions.generate_sessions(uow, amira, today=TODAY, until=dt.date(2027, 5, 4))
+    more = generate_sessions(uow, amira, today=TODAY, until=dt.date(2027, 5, 4))
     assert more == 2  # 27 April and 4 May
     assert counts(uow) == (before[0] + 2, before[1] + 12)
 
 
 def test_closed_days_get_no_session(uow: UnitOfWork, amira: Actor) -> None:
-    sessions.add_closure(
+    add_closure(
         uow,
         amira,
         first_day=dt.date(2027, 3, 4),
         last_day=dt.date(2027, 3, 4),
         reason="Practice training afternoon",
     )
-    sessions.create_template(uow, amira, weekly(FRIDAY, amira.user_id), today=TODAY)
-    sessions.create_template(uow, amira, weekly(THURSDAY, amira.user_id), today=TODAY)
+    create_template(uow, amira, weekly(FRIDAY, amira.user_id), today=TODAY)
+    create_template(uow, amira, weekly(THURSDAY, amira.user_id), today=TODAY)
     dates = session_dates(uow)
     assert GOOD_FRIDAY not in dates  # bank holiday
     assert dt.date(2027, 3, 4) not in dates  # closure
@@ -107,7 +119,7 @@ def test_closed_days_get_no_session(uow: UnitOfWork, amira: Actor) -> None:
 
 def test_a_closure_of_one_location_leaves_the_other_open(uow: UnitOfWork, amira: Actor) -> None:
     tom = nurse(uow, "Tom Reilly (RN)")
-    sessions.add_closure(
+    add_closure(
         uow,
         amira,
         first_day=dt.date(2027, 2, 9),
@@ -115,8 +127,8 @@ def test_a_closure_of_one_location_leaves_the_other_open(uow: UnitOfWork, amira:
         reason="Refurbishment",
         location="Riverside branch",
     )
-    main = sessions.create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
-    branch = sessions.create_template(
+    main = create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
+    branch = create_template(
         uow, tom, weekly(TUESDAY, tom.user_id, location="Riverside branch"), today=TODAY
     )
     assert dt.date(2027, 2, 9) in session_dates(uow, main.template.id)
@@ -134,7 +146,7 @@ def test_template_problems_name_the_field(uow: UnitOfWork, amira: Actor) -> None
         name=" ",
     )
     with pytest.raises(ValidationFailed) as raised:
-        sessions.create_template(uow, amira, bad, today=TODAY)
+        create_template(uow, amira, bad, today=TODAY)
     errors = raised.value.errors
     assert set(errors) == {"name", "weekday", "end_time", "capacity", "slot_minutes", "nurse_id"}
     assert "Saturday" in errors["weekday"]
@@ -144,9 +156,9 @@ def test_template_problems_name_the_field(uow: UnitOfWork, amira: Actor) -> None
 def test_one_nurse_cannot_run_two_overlapping_weekly_sessions(
     uow: UnitOfWork, amira: Actor
 ) -> None:
-    sessions.create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
+    create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
     with pytest.raises(ValidationFailed) as raised:
-        sessions.create_template(
+        create_template(
             uow, amira, weekly(TUESDAY, amira.user_id, start=dt.time(9, 30)), today=TODAY
         )
     assert "already runs" in raised.value.errors["nurse_id"]
@@ -154,13 +166,11 @@ def test_one_nurse_cannot_run_two_overlapping_weekly_sessions(
 
 def test_changing_the_nurse_updates_future_sessions(uow: UnitOfWork, amira: Actor) -> None:
     tom = nurse(uow, "Tom Reilly (RN)")
-    change = sessions.create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
+    change = create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
     details = weekly(TUESDAY, tom.user_id)
-    updated = sessions.update_template(
-        uow, amira, change.template.id, details, today=dt.date(2027, 3, 1)
-    )
+    updated = update_template(uow, amira, change.template.id, details, today=dt.date(2027, 3, 1))
     assert updated.kept_sessions == ()
-    days = booking.slot_occupancy(uow, TODAY, dt.date(2027, 4, 30))
+    days = slot_occupancy(uow, TODAY, dt.date(2027, 4, 30))
     nurses = {day.session_date: day.nurse_name for day in days}
     assert nurses[dt.date(2027, 2, 23)] == "Amira Patel (RN)"  # before the change: history
     assert nurses[dt.date(2027, 3, 2)] == "Tom Reilly (RN)"
@@ -169,13 +179,13 @@ def test_changing_the_nurse_updates_future_sessions(uow: UnitOfWork, amira: Acto
 def test_new_times_remake_empty_sessions_and_keep_booked_ones(
     uow: UnitOfWork, amira: Actor
 ) -> None:
-    change = sessions.create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
+    change = create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
     booked_slot = slots_on(uow, dt.date(2027, 2, 2))[0]
     book_first_dose(uow, amira, 1, booked_slot)
     later = weekly(TUESDAY, amira.user_id, start=dt.time(14, 0), end=dt.time(15, 0))
-    updated = sessions.update_template(uow, amira, change.template.id, later, today=TODAY)
+    updated = update_template(uow, amira, change.template.id, later, today=TODAY)
     assert [k.session_date for k in updated.kept_sessions] == [dt.date(2027, 2, 2)]
-    days = {d.session_date: d for d in booking.slot_occupancy(uow, TODAY, dt.date(2027, 4, 30))}
+    days = {d.session_date: d for d in slot_occupancy(uow, TODAY, dt.date(2027, 4, 30))}
     assert days[dt.date(2027, 2, 2)].start_time == dt.time(9, 0)  # kept for its patient
     assert days[dt.date(2027, 2, 9)].start_time == dt.time(14, 0)
     assert len(days) == 12
@@ -184,19 +194,19 @@ def test_new_times_remake_empty_sessions_and_keep_booked_ones(
 def test_stopping_a_template_removes_empty_future_sessions_only(
     uow: UnitOfWork, amira: Actor
 ) -> None:
-    change = sessions.create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
+    change = create_template(uow, amira, weekly(TUESDAY, amira.user_id), today=TODAY)
     book_first_dose(uow, amira, 1, slots_on(uow, dt.date(2027, 2, 2))[0])
-    stopped = sessions.deactivate_template(uow, amira, change.template.id, today=TODAY)
+    stopped = deactivate_template(uow, amira, change.template.id, today=TODAY)
     assert [k.booked for k in stopped.kept_sessions] == [1]
     assert session_dates(uow) == [dt.date(2027, 2, 2)]
-    assert sessions.generate_sessions(uow, amira, today=TODAY) == 0
+    assert generate_sessions(uow, amira, today=TODAY) == 0
     with pytest.raises(Conflict):
-        sessions.deactivate_template(uow, amira, change.template.id, today=TODAY)
+        deactivate_template(uow, amira, change.template.id, today=TODAY)
 
 
 def test_a_one_off_session_gets_slots_but_not_on_a_closure(uow: UnitOfWork, amira: Actor) -> None:
     saturday = dt.date(2027, 2, 6)
-    details = sessions.SessionDetails(
+    details = SessionDetails(
         session_date=saturday,
         start_time=dt.time(9, 0),
         end_time=dt.time(10, 30),
@@ -206,16 +216,16 @@ def test_a_one_off_session_gets_slots_but_not_on_a_closure(uow: UnitOfWork, amir
         room="Room 1",
         location="Main surgery",
     )
-    session_id = sessions.create_session(uow, amira, details, today=TODAY)
-    (day,) = booking.slot_occupancy(uow, saturday, saturday)
+    session_id = create_session(uow, amira, details, today=TODAY)
+    (day,) = slot_occupancy(uow, saturday, saturday)
     assert day.session_id == session_id and day.template_id is None
     assert [s.start.time() for s in day.slots][-1] == dt.time(10, 15)
     assert all(s.capacity == 2 for s in day.slots)
-    sessions.add_closure(
+    add_closure(
         uow, amira, first_day=dt.date(2027, 2, 13), last_day=dt.date(2027, 2, 14), reason="Snow"
     )
     with pytest.raises(ValidationFailed) as raised:
-        sessions.create_session(
+        create_session(
             uow,
             amira,
             replace(details, session_date=dt.date(2027, 2, 13)),
@@ -223,7 +233,7 @@ def test_a_one_off_session_gets_slots_but_not_on_a_closure(uow: UnitOfWork, amir
         )
     assert "closed" in raised.value.errors["session_date"]
     with pytest.raises(ValidationFailed) as clash:
-        sessions.create_session(uow, amira, details, today=TODAY)
+        create_session(uow, amira, details, today=TODAY)
     assert "already runs" in clash.value.errors["nurse_id"]
 
 
@@ -237,8 +247,8 @@ def test_cancelling_a_session_lists_every_booked_patient_to_rebook(
     first, second = slots_on(uow, dt.date(2027, 2, 2))[:2]
     ann = book_first_dose(uow, amira, 1, first)
     bob = book_first_dose(uow, amira, 2, second)
-    (tuesday,) = [d for d in booking.slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))]
-    affected = sessions.cancel_session(uow, amira, tuesday.session_id, "Nurse off sick")
+    (tuesday,) = [d for d in slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))]
+    affected = cancel_session(uow, amira, tuesday.session_id, "Nurse off sick")
     assert {a.appointment_id for a in affected} == {ann, bob}
     one = next(a for a in affected if a.appointment_id == ann)
     assert one.patient_name == "Ann1 Jones" and one.phone == "07700 900123"
@@ -248,34 +258,34 @@ def test_cancelling_a_session_lists_every_booked_patient_to_rebook(
         rows = session.scalars(select(Appointment).where(Appointment.id.in_([ann, bob]))).all()
         assert {(r.status, r.slot_id) for r in rows} == {(AppointmentStatus.PROPOSED, None)}
     assert_counts_consistent(uow)
-    (cancelled,) = booking.slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))
+    (cancelled,) = slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))
     assert (
         cancelled.status is SessionStatus.CANCELLED and cancelled.cancel_reason == "Nurse off sick"
     )
     assert all(s.free == 0 for s in cancelled.slots)
-    assert [a.appointment_id for a in sessions.rebooking_list(uow, today=TODAY)] == [ann, bob]
+    assert [a.appointment_id for a in rebooking_list(uow, today=TODAY)] == [ann, bob]
 
 
 def test_a_rebooked_dose_leaves_the_rebooking_list(uow: UnitOfWork, amira: Actor) -> None:
     clinic_week(uow, amira)
     ann = book_first_dose(uow, amira, 1, slots_on(uow, dt.date(2027, 2, 2))[0])
-    tuesday = booking.slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))[0]
-    sessions.cancel_session(uow, amira, tuesday.session_id, "Nurse off sick")
-    (waiting,) = sessions.rebooking_list(uow, today=TODAY)
+    tuesday = slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))[0]
+    cancel_session(uow, amira, tuesday.session_id, "Nurse off sick")
+    (waiting,) = rebooking_list(uow, today=TODAY)
     assert "Nurse off sick" in waiting.reason
-    booking.book_appointment(uow, amira, ann, slots_on(uow, dt.date(2027, 2, 4))[0], today=TODAY)
-    assert sessions.rebooking_list(uow, today=TODAY) == []
+    book_appointment(uow, amira, ann, slots_on(uow, dt.date(2027, 2, 4))[0], today=TODAY)
+    assert rebooking_list(uow, today=TODAY) == []
 
 
 def test_a_session_is_cancelled_once_and_only_with_a_reason(uow: UnitOfWork, amira: Actor) -> None:
     clinic_week(uow, amira)
-    tuesday = booking.slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))[0]
+    tuesday = slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))[0]
     with pytest.raises(ValidationFailed) as raised:
-        sessions.cancel_session(uow, amira, tuesday.session_id, "  ")
+        cancel_session(uow, amira, tuesday.session_id, "  ")
     assert "reason" in raised.value.errors
-    sessions.cancel_session(uow, amira, tuesday.session_id, "Nurse off sick")
+    cancel_session(uow, amira, tuesday.session_id, "Nurse off sick")
     with pytest.raises(Conflict):
-        sessions.cancel_session(uow, amira, tuesday.session_id, "again")
+        cancel_session(uow, amira, tuesday.session_id, "again")
 
 
 def test_shortening_a_session_returns_only_the_patients_after_the_new_end(
@@ -285,24 +295,24 @@ def test_shortening_a_session_returns_only_the_patients_after_the_new_end(
     slots = slots_on(uow, dt.date(2027, 2, 2))  # 09:00 ... 09:50
     early = book_first_dose(uow, amira, 1, slots[0])
     late = book_first_dose(uow, amira, 2, slots[4])  # 09:40
-    tuesday = booking.slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))[0]
-    affected = sessions.shorten_session(uow, amira, tuesday.session_id, dt.time(9, 30))
+    tuesday = slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))[0]
+    affected = shorten_session(uow, amira, tuesday.session_id, dt.time(9, 30))
     assert [a.appointment_id for a in affected] == [late]
     assert affected[0].old_start == dt.datetime(2027, 2, 2, 9, 40)
-    (short,) = booking.slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))
+    (short,) = slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))
     assert short.end_time == dt.time(9, 30)
     assert [s.start.time() for s in short.slots] == [dt.time(9, 0), dt.time(9, 10), dt.time(9, 20)]
     assert short.slots[0].patients[0].appointment_id == early
     assert_counts_consistent(uow)
-    assert [a.appointment_id for a in sessions.rebooking_list(uow, today=TODAY)] == [late]
+    assert [a.appointment_id for a in rebooking_list(uow, today=TODAY)] == [late]
 
 
 def test_shortening_checks_the_new_end(uow: UnitOfWork, amira: Actor) -> None:
     clinic_week(uow, amira)
-    tuesday = booking.slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))[0]
+    tuesday = slot_occupancy(uow, TODAY, TODAY + dt.timedelta(days=1))[0]
     for new_end in (dt.time(10, 0), dt.time(11, 0), dt.time(9, 5)):
         with pytest.raises(ValidationFailed) as raised:
-            sessions.shorten_session(uow, amira, tuesday.session_id, new_end)
+            shorten_session(uow, amira, tuesday.session_id, new_end)
         assert "new_end" in raised.value.errors
 
 
@@ -311,7 +321,7 @@ def test_a_closure_cancels_its_sessions_and_returns_their_patients(
 ) -> None:
     clinic_week(uow, amira)
     ann = book_first_dose(uow, amira, 1, slots_on(uow, dt.date(2027, 2, 4))[0])
-    result = sessions.add_closure(
+    result = add_closure(
         uow,
         amira,
         first_day=dt.date(2027, 2, 4),
@@ -323,7 +333,7 @@ def test_a_closure_cancels_its_sessions_and_returns_their_patients(
     assert "Boiler failure" in result.affected[0].reason
     assert_counts_consistent(uow)
     with pytest.raises(ValidationFailed) as raised:
-        sessions.add_closure(
+        add_closure(
             uow, amira, first_day=dt.date(2027, 2, 5), last_day=dt.date(2027, 2, 4), reason=""
         )
     assert set(raised.value.errors) == {"last_day", "reason"}

@@ -8,13 +8,28 @@ import pytest
 from sqlalchemy import func, select
 
 from clinic_app.domain.codes import LotStatus
+from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.lot_rules import LotInput
 from clinic_app.persistence.models import AuditEvent, Lot, StockMovement
+from clinic_app.persistence.store.stock_ledger import take_from_lot
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import stock
-from clinic_app.services.clinic_settings import change_setting
-from clinic_app.services.errors import UserError
-from clinic_app.services.stock import LotInput
+from clinic_app.services.commands.settings import change_setting
+from clinic_app.services.commands.stock import (
+    adjust_stock,
+    quarantine_lot,
+    recall_lot,
+    receive_lot,
+    record_wastage,
+    release_lot,
+)
+from clinic_app.services.queries.stock import (
+    count_lots,
+    expiring_soon,
+    list_products,
+    lot_page,
+    low_stock,
+)
 from tests.integration.dose_helpers import TODAY, Clinic, build_clinic, lot_remaining
 
 
@@ -35,7 +50,7 @@ def ledger(uow: UnitOfWork, lot_id: int) -> list[tuple[str, int, str]]:
 
 def test_a_delivery_is_received_with_its_ledger_row_and_audit(clinic: Clinic) -> None:
     uow = clinic.uow
-    received = stock.receive_lot(
+    received = receive_lot(
         uow,
         clinic.nurse,
         LotInput(clinic.stock.cobalin, " ch27 a001 ", TODAY + dt.timedelta(days=700), 50, "AAH"),
@@ -54,7 +69,7 @@ def test_a_delivery_is_received_with_its_ledger_row_and_audit(clinic: Clinic) ->
 
 def test_receiving_checks_every_field(clinic: Clinic) -> None:
     with pytest.raises(ValidationFailed) as failure:
-        stock.receive_lot(
+        receive_lot(
             clinic.uow,
             clinic.nurse,
             LotInput(None, "ab#12", TODAY + dt.timedelta(days=3000), 0, " "),
@@ -72,7 +87,7 @@ def test_receiving_checks_every_field(clinic: Clinic) -> None:
 def test_an_already_expired_lot_cannot_be_received(clinic: Clinic) -> None:
     before = _lot_count(clinic.uow)
     with pytest.raises(ValidationFailed) as failure:
-        stock.receive_lot(
+        receive_lot(
             clinic.uow,
             clinic.nurse,
             LotInput(clinic.stock.cobalin, "OLD1", TODAY - dt.timedelta(days=2), 10, "AAH"),
@@ -86,7 +101,7 @@ def test_an_already_expired_lot_cannot_be_received(clinic: Clinic) -> None:
 
 def test_the_same_lot_cannot_be_received_twice(clinic: Clinic) -> None:
     with pytest.raises(ValidationFailed, match="CH26B310 of this product was already received"):
-        stock.receive_lot(
+        receive_lot(
             clinic.uow,
             clinic.nurse,
             LotInput(clinic.stock.cobalin, "ch26b310", TODAY + dt.timedelta(days=90), 5, "AAH"),
@@ -96,7 +111,7 @@ def test_the_same_lot_cannot_be_received_twice(clinic: Clinic) -> None:
 
 def test_a_receptionist_cannot_receive_stock(clinic: Clinic) -> None:
     with pytest.raises(UserError, match="Only a manager or nurse or prescriber can receive stock"):
-        stock.receive_lot(
+        receive_lot(
             clinic.uow,
             clinic.receptionist,
             LotInput(clinic.stock.cobalin, "X1", TODAY + dt.timedelta(days=90), 5, "AAH"),
@@ -106,11 +121,11 @@ def test_a_receptionist_cannot_receive_stock(clinic: Clinic) -> None:
 
 def test_low_stock_lists_usable_lots_at_or_below_the_threshold(clinic: Clinic) -> None:
     uow = clinic.uow
-    low = {row.lot_number for row in stock.low_stock(uow, today=TODAY)}
+    low = {row.lot_number for row in low_stock(uow, today=TODAY)}
     # 12 left (expiring soon) is low at the default 20; the expired lot is not "low".
     assert low == {"CH25C052"}
     change_setting(uow, clinic.nurse, "low_stock_threshold", 40)
-    assert [row.lot_number for row in stock.low_stock(uow, today=TODAY)] == [
+    assert [row.lot_number for row in low_stock(uow, today=TODAY)] == [
         "CH25C052",
         "CY25F221",
         "CH26B310",
@@ -118,7 +133,7 @@ def test_low_stock_lists_usable_lots_at_or_below_the_threshold(clinic: Clinic) -
 
 
 def test_expiring_soon_lists_expired_stock_first(clinic: Clinic) -> None:
-    rows = stock.expiring_soon(clinic.uow, TODAY)
+    rows = expiring_soon(clinic.uow, TODAY)
     assert [(r.lot_number, r.expired, r.expiring_soon) for r in rows] == [
         ("CH24A117", True, False),
         ("CH25C052", False, True),
@@ -131,14 +146,14 @@ def test_a_recalled_lot_can_never_be_released(clinic: Clinic) -> None:
     uow = clinic.uow
     lot = clinic.stock.lot
     with pytest.raises(ValidationFailed, match="reason: is required"):
-        stock.recall_lot(uow, clinic.nurse, lot, " ", today=TODAY)
-    quarantined = stock.quarantine_lot(uow, clinic.nurse, lot, "carton damaged", today=TODAY)
+        recall_lot(uow, clinic.nurse, lot, " ", today=TODAY)
+    quarantined = quarantine_lot(uow, clinic.nurse, lot, "carton damaged", today=TODAY)
     assert quarantined.status is LotStatus.QUARANTINED and not quarantined.usable
-    assert stock.release_lot(uow, clinic.nurse, lot, "checked: fine", today=TODAY).usable
-    recalled = stock.recall_lot(uow, clinic.nurse, lot, "MHRA drug alert 2026/07", today=TODAY)
+    assert release_lot(uow, clinic.nurse, lot, "checked: fine", today=TODAY).usable
+    recalled = recall_lot(uow, clinic.nurse, lot, "MHRA drug alert 2026/07", today=TODAY)
     assert recalled.state_text() == "Recalled"
     with pytest.raises(UserError, match="has been recalled: it can never be used again"):
-        stock.release_lot(uow, clinic.nurse, lot, "mistake", today=TODAY)
+        release_lot(uow, clinic.nurse, lot, "mistake", today=TODAY)
     with uow.read() as session:
         actions = session.scalars(
             select(AuditEvent.action).where(AuditEvent.entity_id == lot, AuditEvent.entity == "lot")
@@ -150,16 +165,16 @@ def test_a_recalled_lot_can_never_be_released(clinic: Clinic) -> None:
 def test_wastage_and_count_corrections_keep_the_ledger_adding_up(clinic: Clinic) -> None:
     uow = clinic.uow
     lot = clinic.stock.lot
-    wasted = stock.record_wastage(uow, clinic.nurse, lot, 2, "ampoules broken", today=TODAY)
+    wasted = record_wastage(uow, clinic.nurse, lot, 2, "ampoules broken", today=TODAY)
     assert wasted.quantity_remaining == 38
     with pytest.raises(ValidationFailed, match="quantity: is more than lot CH26B310 holds"):
-        stock.record_wastage(uow, clinic.nurse, lot, 39, "dropped", today=TODAY)
+        record_wastage(uow, clinic.nurse, lot, 39, "dropped", today=TODAY)
     with pytest.raises(ValidationFailed, match="reason: is required"):
-        stock.record_wastage(uow, clinic.nurse, lot, 1, "", today=TODAY)
-    counted = stock.adjust_stock(uow, clinic.nurse, lot, 35, "stock count", today=TODAY)
+        record_wastage(uow, clinic.nurse, lot, 1, "", today=TODAY)
+    counted = adjust_stock(uow, clinic.nurse, lot, 35, "stock count", today=TODAY)
     assert counted.quantity_remaining == 35
     with pytest.raises(ValidationFailed, match="counted: is more than the 40 received"):
-        stock.adjust_stock(uow, clinic.nurse, lot, 41, "stock count", today=TODAY)
+        adjust_stock(uow, clinic.nurse, lot, 41, "stock count", today=TODAY)
     assert ledger(uow, lot) == [
         ("received", 40, ""),
         ("wasted", -2, "ampoules broken"),
@@ -175,20 +190,20 @@ def test_wastage_and_count_corrections_keep_the_ledger_adding_up(clinic: Clinic)
 def test_taking_the_last_dose_twice_fails_in_the_database(clinic: Clinic) -> None:
     uow = clinic.uow
     with uow.write() as session:
-        assert stock.take_from_lot(session, clinic.stock.soon, 12)
-        assert not stock.take_from_lot(session, clinic.stock.soon, 1)
+        assert take_from_lot(session, clinic.stock.soon, 12)
+        assert not take_from_lot(session, clinic.stock.soon, 1)
     assert lot_remaining(uow, clinic.stock.soon) == 0
 
 
 def test_lots_page_in_expiry_order(clinic: Clinic) -> None:
     uow = clinic.uow
-    page = stock.lot_page(uow, today=TODAY, offset=0, limit=2)
+    page = lot_page(uow, today=TODAY, offset=0, limit=2)
     assert [row.lot_number for row in page] == ["CH24A117", "CH25C052"]
-    rest = stock.lot_page(uow, today=TODAY, offset=2, limit=10)
+    rest = lot_page(uow, today=TODAY, offset=2, limit=10)
     assert [row.lot_number for row in rest] == ["CY25F221", "CH26B310"]
-    assert stock.count_lots(uow) == 4
-    assert [p.drug for p in stock.list_products(uow)] == ["cyanocobalamin", "hydroxocobalamin"]
-    cobalin = next(p for p in stock.list_products(uow) if p.brand == "Cobalin-H")
+    assert count_lots(uow) == 4
+    assert [p.drug for p in list_products(uow)] == ["cyanocobalamin", "hydroxocobalamin"]
+    cobalin = next(p for p in list_products(uow) if p.brand == "Cobalin-H")
     assert cobalin.label == (
         "Cobalin-H (hydroxocobalamin) 1000 micrograms/mL (1 mg/mL), 1.0 mL ampoule"
     )

@@ -6,7 +6,10 @@ import datetime as dt
 
 from clinic_app.domain.codes import Role, SessionStatus
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking, sessions, timetable, users
+from clinic_app.services.commands.booking import book_appointment
+from clinic_app.services.commands.rebooking import add_closure, cancel_session
+from clinic_app.services.commands.users import create_user
+from clinic_app.services.queries import timetable
 from tests.integration.booking_builders import (
     TODAY,
     clinic_week,
@@ -24,7 +27,7 @@ def test_sessions_come_with_booked_and_total_places(uow: UnitOfWork) -> None:
     amira = nurse(uow)
     clinic_week(uow, amira, capacity=2)
     course = start_course(uow, patient(uow, amira, 1))
-    booking.book_appointment(
+    book_appointment(
         uow, amira, proposed(uow, course)[0].id, slots_on(uow, TUESDAY)[0], today=TODAY
     )
     found = timetable.upcoming_sessions(uow, TODAY, TODAY + dt.timedelta(days=6))
@@ -42,7 +45,7 @@ def test_a_cancelled_session_is_listed_with_its_reason(uow: UnitOfWork) -> None:
     amira = nurse(uow)
     clinic_week(uow, amira)
     tuesday = timetable.upcoming_sessions(uow, TUESDAY, TUESDAY)[0]
-    sessions.cancel_session(uow, amira, tuesday.session_id, "Nurse on a course")
+    cancel_session(uow, amira, tuesday.session_id, "Nurse on a course")
     (after,) = timetable.upcoming_sessions(uow, TUESDAY, TUESDAY)
     assert after.status is SessionStatus.CANCELLED
     assert after.cancel_reason == "Nurse on a course" and after.booked == 0
@@ -55,7 +58,7 @@ def test_closures_still_to_come_are_listed_in_date_order(uow: UnitOfWork) -> Non
         (dt.date(2027, 1, 4), dt.date(2027, 1, 4), "Training"),
         (dt.date(2027, 2, 10), dt.date(2027, 2, 10), "Boiler"),
     ):
-        sessions.add_closure(uow, amira, first_day=first, last_day=last, reason=why)
+        add_closure(uow, amira, first_day=first, last_day=last, reason=why)
     found = timetable.list_closures(uow, ending_on_or_after=TODAY)
     assert [(c.first_day, c.reason) for c in found] == [
         (dt.date(2027, 2, 10), "Boiler"),
@@ -66,7 +69,7 @@ def test_closures_still_to_come_are_listed_in_date_order(uow: UnitOfWork) -> Non
 def test_only_active_nurses_can_run_a_session(uow: UnitOfWork) -> None:
     nurse(uow, "Zara Khan (RN)")
     nurse(uow, "Amira Patel (RN)")
-    users.create_user(uow, "Rita Front Desk", Role.RECEPTIONIST)
+    create_user(uow, "Rita Front Desk", Role.RECEPTIONIST)
     assert [n.display_name for n in timetable.active_nurses(uow)] == [
         "Amira Patel (RN)",
         "Zara Khan (RN)",

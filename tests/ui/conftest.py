@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from clinic_app.domain.actor import Actor
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import patients
-from clinic_app.services.actor import Actor
+from clinic_app.services.commands.patients import create_patient
 from tests.integration.helpers import details, make_actor
 
 TODAY = dt.date(2026, 11, 21)
@@ -40,6 +40,6 @@ def roster_of_five(clinic: UnitOfWork, actor: Actor) -> list[int]:
         ("Zoë", "Adams"),
     ]
     return [
-        patients.create_patient(clinic, actor, details(n + 1, given_name=g, family_name=f)).id
+        create_patient(clinic, actor, details(n + 1, given_name=g, family_name=f)).id
         for n, (g, f) in enumerate(people)
     ]

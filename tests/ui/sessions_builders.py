@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from clinic_app.domain.actor import Actor
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking
-from clinic_app.services.actor import Actor
+from clinic_app.services.commands.booking import book_appointment
 from tests.integration.booking_builders import (
     TODAY,
     clinic_week,
@@ -41,7 +41,7 @@ def book_first_dose(clinic: Timetable, seed: int, day: dt.date, slot: int = 0) -
     """Start a course for a new patient and book its first dose on ``day``."""
     course = start_course(clinic.uow, patient(clinic.uow, clinic.nurse, seed))
     first = proposed(clinic.uow, course)[0]
-    booking.book_appointment(
+    book_appointment(
         clinic.uow, clinic.nurse, first.id, slots_on(clinic.uow, day)[slot], today=TODAY
     )
     return first.id

@@ -11,8 +11,9 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking
-from clinic_app.services.calendar_export import appointment_uid
+from clinic_app.services.commands.booking import confirm_booking
+from clinic_app.services.exports.calendar import appointment_uid
+from clinic_app.services.queries.booking_options import propose_course_booking
 from clinic_app.ui.calendar_file_action import export_patient_calendar, saved_message
 from tests.integration.booking_builders import TODAY, clinic_week, nurse, patient, start_course
 
@@ -47,8 +48,8 @@ def booked_patient(clinic: UnitOfWork) -> tuple[int, list[str]]:
     amira = nurse(clinic)
     clinic_week(clinic, amira)
     person = patient(clinic, amira, 1, given_name="Ann", family_name="Archer")
-    proposal = booking.propose_course_booking(clinic, start_course(clinic, person), today=TODAY)
-    result = booking.confirm_booking(clinic, amira, proposal.choices(), today=TODAY)
+    proposal = propose_course_booking(clinic, start_course(clinic, person), today=TODAY)
+    result = confirm_booking(clinic, amira, proposal.choices(), today=TODAY)
     assert result.booked
     return person, [appointment_uid(b.appointment_id) for b in result.booked]
 

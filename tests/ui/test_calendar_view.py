@@ -11,11 +11,13 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import AppointmentStatus
 from clinic_app.persistence.models import Appointment
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import booking, sessions
-from clinic_app.services.actor import Actor
+from clinic_app.services.commands.booking import book_appointment
+from clinic_app.services.commands.rebooking import cancel_session
+from clinic_app.services.queries.calendar import slot_occupancy
 from clinic_app.ui.appointment_dialogs import ReasonDialog, SlotPickerDialog
 from clinic_app.ui.booking_dialog import BookingDialog
 from clinic_app.ui.calendar_view import CalendarView
@@ -104,7 +106,7 @@ def choose_dose_by_click(qtbot: QtBot, view: CalendarView, appointment_id: int) 
 def book_first_dose(clinic: UnitOfWork, actor: Actor, course: int) -> tuple[int, int]:
     first = proposed(clinic, course)[0]
     slot_id = slots_on(clinic, TUESDAY)[0]
-    booking.book_appointment(clinic, actor, first.id, slot_id, today=TODAY)
+    book_appointment(clinic, actor, first.id, slot_id, today=TODAY)
     return first.id, slot_id
 
 
@@ -115,9 +117,9 @@ def test_week_and_day_models_pass_the_qt_model_tester(
     qtmodeltester: ModelTester, clinic: UnitOfWork, actor: Actor, course: int
 ) -> None:
     book_first_dose(clinic, actor, course)
-    friday = booking.slot_occupancy(clinic, dt.date(2027, 2, 5), dt.date(2027, 2, 5))[0]
-    sessions.cancel_session(clinic, actor, friday.session_id, "Nurse on a course")
-    fetch = lambda first, last: booking.slot_occupancy(clinic, first, last)  # noqa: E731
+    friday = slot_occupancy(clinic, dt.date(2027, 2, 5), dt.date(2027, 2, 5))[0]
+    cancel_session(clinic, actor, friday.session_id, "Nurse on a course")
+    fetch = lambda first, last: slot_occupancy(clinic, first, last)  # noqa: E731
     week = WeekModel(fetch)
     week.show_week(TODAY)
     qtmodeltester.check(week)
@@ -220,7 +222,7 @@ def test_a_slot_taken_on_another_workstation_gives_a_clear_message(
     slot_id = slots_on(clinic, TUESDAY)[0]
     view.select_slot(slot_id)
     rival = start_course(clinic, patient(clinic, actor, 2), protocol_id="post-bariatric")
-    booking.book_appointment(clinic, actor, proposed(clinic, rival)[0].id, slot_id, today=TODAY)
+    book_appointment(clinic, actor, proposed(clinic, rival)[0].id, slot_id, today=TODAY)
     qtbot.mouseClick(view.book_button, Qt.MouseButton.LeftButton)
     assert view.message.text().startswith("That slot was just taken")
     assert status_and_slot(clinic, first.id) == (AppointmentStatus.PROPOSED, None)
@@ -346,8 +348,8 @@ def test_a_cancelled_session_puts_its_patients_on_the_rebooking_list(
     qtbot: QtBot, view: CalendarView, clinic: UnitOfWork, actor: Actor, course: int
 ) -> None:
     appointment_id, _slot_id = book_first_dose(clinic, actor, course)
-    tuesday = booking.slot_occupancy(clinic, TUESDAY, TUESDAY)[0]
-    sessions.cancel_session(clinic, actor, tuesday.session_id, "Nurse off sick")
+    tuesday = slot_occupancy(clinic, TUESDAY, TUESDAY)[0]
+    cancel_session(clinic, actor, tuesday.session_id, "Nurse off sick")
     view.refresh()
     assert view.rebooking_title.text() == "Needs rebooking (1)"
     item = view.rebooking.item(0)

@@ -6,10 +6,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from clinic_app.domain.actor import Actor
+from clinic_app.domain.clinic_settings import SETTING_HELP, ClinicSettings
 from clinic_app.persistence.models import AuditEvent
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.actor import Actor
-from clinic_app.services.clinic_settings import SETTING_HELP, ClinicSettings, load_settings
+from clinic_app.services.queries.settings import load_settings
 from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
 
 

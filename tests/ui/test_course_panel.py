@@ -10,14 +10,15 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import CourseEndReason, Role
 from clinic_app.domain.course_warnings import RENAL_CYANOCOBALAMIN
 from clinic_app.persistence.models import SafetyAcknowledgement
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import courses, patients
-from clinic_app.services.actor import Actor
-from clinic_app.services.courses import EntryKind
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.commands.courses import start_course
+from clinic_app.services.commands.patients import create_patient
+from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.queries.courses import EntryKind, course_timeline, list_courses
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
 from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.start_course_dialog import StartCourseDialog
@@ -38,7 +39,7 @@ def _panel(qtbot: QtBot, clinic: UnitOfWork, actor: Actor, patient_id: int) -> C
 
 
 def _start(clinic: UnitOfWork, actor: Actor, patient_id: int, protocol_id: str) -> None:
-    courses.start_course(
+    start_course(
         clinic, actor, patient_id, protocol_id, TODAY, prescriber_name="Dr Morgan", today=TODAY
     )
 
@@ -74,7 +75,7 @@ def test_starting_a_course_through_the_dialog_shows_its_timeline(
     assert dialog.start_date.text() == "21/11/2026"
     _click(qtbot, dialog.start_button)
     assert dialog.errors["prescriber_name"].isVisible()  # named beside the field
-    assert courses.list_courses(clinic, roster_of_five[0]) == []
+    assert list_courses(clinic, roster_of_five[0]) == []
     _type(qtbot, dialog.prescriber, "Dr Helen Morgan")
     with qtbot.waitSignal(panel.changed):
         _click(qtbot, dialog.start_button)
@@ -93,9 +94,7 @@ def test_starting_a_course_through_the_dialog_shows_its_timeline(
 def test_a_warning_must_be_ticked_before_the_course_starts(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor
 ) -> None:
-    patient = patients.create_patient(
-        clinic, actor, details(9, renal_impairment=True), today=TODAY
-    ).id
+    patient = create_patient(clinic, actor, details(9, renal_impairment=True), today=TODAY).id
     panel = _panel(qtbot, clinic, actor, patient)
     dialog = panel.open_start_dialog()
     assert dialog is not None
@@ -107,7 +106,7 @@ def test_a_warning_must_be_ticked_before_the_course_starts(
     message = dialog.findChild(QWidget, f"warning_{RENAL_CYANOCOBALAMIN}")
     assert "prefers hydroxocobalamin" in message.text()  # type: ignore[union-attr]
     assert not dialog.start_button.isEnabled()
-    assert courses.list_courses(clinic, patient) == []  # nothing saved yet
+    assert list_courses(clinic, patient) == []  # nothing saved yet
     box.setChecked(True)
     assert dialog.start_button.isEnabled()
     with qtbot.waitSignal(panel.changed):
@@ -225,10 +224,10 @@ def test_the_timeline_model_passes_the_qt_model_tester(
     qtmodeltester: ModelTester, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
 ) -> None:
     _start(clinic, actor, roster_of_five[0], "hydroxo-neuro")
-    course = courses.list_courses(clinic, roster_of_five[0])[0]
+    course = list_courses(clinic, roster_of_five[0])[0]
     model = TimelineModel()
     qtmodeltester.check(model)
-    model.set_entries(courses.course_timeline(clinic, course.id, today=TODAY).entries)
+    model.set_entries(course_timeline(clinic, course.id, today=TODAY).entries)
     qtmodeltester.check(model)
     assert model.rowCount() > 0
     assert model.data(model.index(0, STATUS)) in ("Planned", "Review due")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from clinic_app.domain.actor import Actor
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import patients
-from clinic_app.services.actor import Actor
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.queries.patients import get_patient
 from clinic_app.ui.main_window import MainWindow
 from tests.ui.conftest import TODAY
 
@@ -53,7 +53,7 @@ def test_selecting_a_patient_opens_their_details_and_edits_save(
     form.inputs["town"].setText("")
     qtbot.keyClicks(form.inputs["town"], "Harrogate")
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
-    assert patients.get_patient(clinic, roster_of_five[3]).details.town == "Harrogate"
+    assert get_patient(clinic, roster_of_five[3]).details.town == "Harrogate"
     assert "Saved Sean O'Brien" in window.statusBar().currentMessage()
 
 

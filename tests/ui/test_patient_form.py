@@ -5,9 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from clinic_app.domain.actor import Actor
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import patients
-from clinic_app.services.actor import Actor
+from clinic_app.services.commands.patients import create_patient, update_patient
+from clinic_app.services.queries.patients import get_patient
 from clinic_app.ui.patient_form import PatientForm
 from tests.integration.helpers import valid_nhs_number
 from tests.ui.conftest import TODAY
@@ -16,8 +17,8 @@ from tests.ui.conftest import TODAY
 def _form(qtbot: QtBot, clinic: UnitOfWork, actor: Actor) -> PatientForm:
     def save(patient_id, details, version):  # type: ignore[no-untyped-def]
         if patient_id is None:
-            return patients.create_patient(clinic, actor, details, today=TODAY)
-        return patients.update_patient(
+            return create_patient(clinic, actor, details, today=TODAY)
+        return update_patient(
             clinic, actor, patient_id, details, expected_version=version, today=TODAY
         )
 
@@ -51,7 +52,7 @@ def test_bad_input_is_named_next_to_its_field_and_save_stays_off(
     assert not form.save_button.isEnabled()
     assert "Fix the 3 problems" in form.problem_summary.text()
     assert form.save() is False
-    assert patients.get_patient.__name__  # the service exists; nothing was written:
+    assert get_patient.__name__  # the service exists; nothing was written:
     from sqlalchemy import func, select
 
     from clinic_app.persistence.models import Patient
@@ -81,7 +82,7 @@ def test_fixing_the_form_enables_save_and_saves_once(
     with qtbot.waitSignal(form.saved) as saved:
         qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     record = saved.args[0]
-    assert patients.get_patient(clinic, record.id).details.family_name == "Smith"
+    assert get_patient(clinic, record.id).details.family_name == "Smith"
     assert form.heading.text() == "SMITH, Margaret"
     assert not form.save_button.isEnabled()  # nothing left unsaved
 
@@ -89,7 +90,7 @@ def test_fixing_the_form_enables_save_and_saves_once(
 def test_a_duplicate_nhs_number_from_the_service_shows_beside_the_field(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
 ) -> None:
-    existing = patients.get_patient(clinic, roster_of_five[0]).details
+    existing = get_patient(clinic, roster_of_five[0]).details
     form = _form(qtbot, clinic, actor)
     _type(qtbot, form, "nhs_number", existing.nhs_number)
     _type(qtbot, form, "given_name", "Someone")
@@ -105,7 +106,7 @@ def test_flags_and_preferences_round_trip(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
 ) -> None:
     form = _form(qtbot, clinic, actor)
-    form.load(patients.get_patient(clinic, roster_of_five[0]))
+    form.load(get_patient(clinic, roster_of_five[0]))
     form.flags["anticoagulant"].setChecked(True)
     assert not form.save_button.isEnabled()  # the drug must be named
     assert form.errors["anticoagulant_name"].isVisible()
@@ -113,6 +114,6 @@ def test_flags_and_preferences_round_trip(
     form.day_boxes["tue"].setChecked(True)
     form.day_boxes["thu"].setChecked(True)
     assert form.save()
-    saved = patients.get_patient(clinic, roster_of_five[0]).details
+    saved = get_patient(clinic, roster_of_five[0]).details
     assert saved.anticoagulant and saved.anticoagulant_name == "warfarin"
     assert saved.preferred_days == "tue,thu"

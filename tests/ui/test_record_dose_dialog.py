@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QComboBox, QDialog
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import AdministrationStatus, LabTest, Role
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
@@ -27,10 +28,9 @@ from clinic_app.persistence.models import (
     SafetyAcknowledgement,
 )
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import administrations as adm
-from clinic_app.services.actor import Actor
-from clinic_app.services.administrations import AdministrationRecord
-from clinic_app.services.users import list_active_users
+from clinic_app.services.commands.recording import record_administration
+from clinic_app.services.queries.recording import AdministrationRecord
+from clinic_app.services.queries.users import list_active_users
 from clinic_app.ui.record_dose_dialog import RecordDoseDialog
 from tests.integration.dose_helpers import (
     TODAY,
@@ -248,7 +248,7 @@ def test_a_refusal_from_the_service_is_shown_and_nothing_is_saved(
 
 
 def test_a_dose_already_given_opens_as_a_message(qtbot: QtBot, scene: Scene) -> None:
-    adm.record_administration(
+    record_administration(
         scene.clinic.uow,
         scene.clinic.nurse,
         given_input(scene.patient, scene.appointment, scene.clinic.stock.lot),

@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from pytestqt.modeltest import ModelTester
 
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.roster import RosterQuery, RosterRow, search_roster
+from clinic_app.services.queries.roster import RosterQuery, RosterRow, search_roster
 from clinic_app.ui.roster_model import RosterModel
 
 

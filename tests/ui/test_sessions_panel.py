@@ -12,7 +12,10 @@ from pytestqt.qtbot import QtBot
 from clinic_app.domain.codes import AppointmentStatus
 from clinic_app.persistence.models import Appointment
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import sessions, timetable
+from clinic_app.services.commands.rebooking import add_closure
+from clinic_app.services.queries import timetable
+from clinic_app.services.queries.rebooking import rebooking_list
+from clinic_app.services.queries.session_templates import list_templates
 from clinic_app.ui.session_dialogs import ServiceFormDialog
 from clinic_app.ui.sessions_panel import SessionsPanel
 from tests.ui.sessions_builders import (
@@ -97,9 +100,7 @@ def test_cancelling_a_session_lists_its_patients_to_ring(
     assert "Needs rebooking" in panel.message.text()
     assert cell(panel, 0, 6) == "Cancelled: Nurse off sick"
     assert not panel.cancel_session_button.isEnabled()
-    assert [a.patient_name for a in sessions.rebooking_list(panel._uow, today=TODAY)] == [
-        "Pat1 Jones"
-    ]
+    assert [a.patient_name for a in rebooking_list(panel._uow, today=TODAY)] == ["Pat1 Jones"]
 
 
 def test_ending_a_session_early_lists_only_the_later_patients(
@@ -142,7 +143,7 @@ def test_a_new_weekly_session_fills_the_horizon(
     dialog.ok_button.click()
     qtbot.waitUntil(dialog.errors["end_time"].isVisible, timeout=10_000)
     assert dialog.errors["end_time"].text() == "must be after the start time (14:00)"
-    assert len(sessions.list_templates(panel._uow)) == 3  # nothing saved
+    assert len(list_templates(panel._uow)) == 3  # nothing saved
 
     dialog.shape.end_time.setTime(QTime(16, 0))
     dialog.shape.nurse.setCurrentIndex(1)
@@ -242,7 +243,7 @@ def test_the_models_pass_the_model_tester(
     qtmodeltester: object, panel: SessionsPanel, timetable_clinic: Timetable
 ) -> None:
     book_first_dose(timetable_clinic, 1, FIRST_TUESDAY)
-    sessions.add_closure(
+    add_closure(
         panel._uow,
         timetable_clinic.nurse,
         first_day=dt.date(2027, 3, 1),

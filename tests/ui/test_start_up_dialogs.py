@@ -7,7 +7,8 @@ from pytestqt.qtbot import QtBot
 
 from clinic_app.domain.codes import Role
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import users
+from clinic_app.services.commands.users import create_user
+from clinic_app.services.queries.users import list_active_users
 from clinic_app.ui.first_run import FirstRunDialog
 from clinic_app.ui.user_picker import UserPickerDialog
 
@@ -36,9 +37,9 @@ def test_first_run_can_set_up_an_empty_clinic_with_its_first_user(qtbot: QtBot) 
 
 
 def test_user_picker_returns_the_chosen_person(qtbot: QtBot, clinic: UnitOfWork) -> None:
-    users.create_user(clinic, "Amira Patel", Role.NURSE)
-    users.create_user(clinic, "Jo Bennett", Role.RECEPTIONIST)
-    dialog = UserPickerDialog(users.list_active_users(clinic))
+    create_user(clinic, "Amira Patel", Role.NURSE)
+    create_user(clinic, "Jo Bennett", Role.RECEPTIONIST)
+    dialog = UserPickerDialog(list_active_users(clinic))
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.list.count() == 2

@@ -15,8 +15,9 @@ from clinic_app.domain.codes import LotStatus
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services import administrations as adm
-from clinic_app.services import stock
+from clinic_app.services.commands.recording import record_administration
+from clinic_app.services.commands.stock import recall_lot
+from clinic_app.services.queries.stock import get_lot
 from clinic_app.ui.stock_panel import StockPanel
 from tests.integration.dose_helpers import (
     TODAY,
@@ -111,7 +112,7 @@ def test_a_recall_marks_the_lot_and_traces_its_recipients(
     for seed in (1, 2):
         patient = add_patient(clinic, seed, given_name=f"Patient{seed}")
         course = start_course(clinic.uow, patient)
-        adm.record_administration(
+        record_administration(
             clinic.uow,
             clinic.nurse,
             given_input(patient, due_appointment(clinic.uow, course), clinic.stock.lot),
@@ -126,7 +127,7 @@ def test_a_recall_marks_the_lot_and_traces_its_recipients(
     with qtbot.waitSignal(panel.changed):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
 
-    assert stock.get_lot(clinic.uow, clinic.stock.lot, today=TODAY).status is LotStatus.RECALLED
+    assert get_lot(clinic.uow, clinic.stock.lot, today=TODAY).status is LotStatus.RECALLED
     assert panel.trace_input.text() == "CH26B310"
     qtbot.waitUntil(lambda: panel.trace_summary.text().startswith("Lot CH26B310"))
     assert panel.trace_summary.text().startswith("Lot CH26B310: 2 doses given")
@@ -155,9 +156,9 @@ def test_a_mistake_is_a_message_not_a_crash(
     with qtbot.waitSignal(panel.changed):
         dialog.ok_button.click()
     assert panel.message.text() == "Wastage recorded for lot CH26B310."
-    assert stock.get_lot(clinic.uow, clinic.stock.lot, today=TODAY).quantity_remaining == 38
+    assert get_lot(clinic.uow, clinic.stock.lot, today=TODAY).quantity_remaining == 38
     # Someone else recalled it meanwhile: releasing is refused with the reason, no crash.
-    stock.recall_lot(clinic.uow, clinic.nurse, clinic.stock.lot, "recall", today=TODAY)
+    recall_lot(clinic.uow, clinic.nurse, clinic.stock.lot, "recall", today=TODAY)
     stale = panel.open_status(LotStatus.QUARANTINED)
     assert stale is not None
     qtbot.keyClicks(stale.reason, "check")

@@ -23,7 +23,7 @@ from clinic_app.domain.administration_checks import (
 from clinic_app.domain.codes import LotStatus, Side, Site
 from clinic_app.domain.platelet_bands import assess_platelets
 from clinic_app.domain.site_rotation import SiteChoice
-from clinic_app.services.thresholds import platelet_rules
+from clinic_app.services.library.thresholds import platelet_rules
 
 TODAY = dt.date(2026, 11, 24)
 RULES = platelet_rules()

@@ -18,7 +18,7 @@ from clinic_app.domain.platelet_bands import (
     assess_platelets,
     parse_platelet_rules,
 )
-from clinic_app.services.thresholds import (
+from clinic_app.services.library.thresholds import (
     PLATELETS_FILE,
     load_platelet_rules,
     platelet_rules,

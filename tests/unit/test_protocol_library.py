@@ -13,7 +13,7 @@ from dateutil.relativedelta import relativedelta
 from clinic_app.domain.protocol import Dose, Interval
 from clinic_app.domain.protocol_errors import ProtocolError
 from clinic_app.domain.protocol_parser import parse_protocol
-from clinic_app.services.protocol_library import load_protocol_library, shipped_protocols_dir
+from clinic_app.services.library.protocols import load_protocol_library, shipped_protocols_dir
 
 SHIPPED_IDS = (
     "cyano-us-1000",

@@ -9,7 +9,7 @@ import pytest
 
 from clinic_app.domain.protocol import Dose, Interval, LoadingStep, Maintenance, Protocol
 from clinic_app.domain.protocol_snapshot import SnapshotError, protocol_from_json, protocol_to_json
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.library.protocols import load_protocol_library
 
 SHIPPED = load_protocol_library().all()
 

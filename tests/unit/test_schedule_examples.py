@@ -17,7 +17,7 @@ import pytest
 from clinic_app.domain.clinic_calendar import ClinicCalendar
 from clinic_app.domain.protocol import Dose, Protocol
 from clinic_app.domain.schedule import CoursePlan, CourseState, plan_course
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.library.protocols import load_protocol_library
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,233 @@
+"""The form rules for a dose, a dose not given, a prescriber decision and a lab result:
+run as the nurse types and again by the service. The clinical safety checks are
+``administration_checks``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
+
+from clinic_app.domain.administration_checks import (
+    DecisionFacts,
+    DecisionTopic,
+)
+from clinic_app.domain.codes import (
+    Authority,
+    LabTest,
+    NotGivenReason,
+    Route,
+    Side,
+    Site,
+)
+
+NEEDLE_GAUGES = range(18, 31)
+
+
+MAX_PRESSURE_MINUTES = 30
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+#: Plausible values per test: (lowest, highest, usual unit). Outside these a result
+#: is a typo (a missing decimal point), not a patient.
+LAB_RANGES: dict[LabTest, tuple[float, float, str]] = {
+    LabTest.PLATELETS: (0, 2000, "10^9/L"),
+    LabTest.B12: (0, 20000, "ng/L"),
+    LabTest.HB: (20, 250, "g/L"),
+    LabTest.MCV: (40, 160, "fL"),
+    LabTest.HOMOCYSTEINE: (0, 500, "micromol/L"),
+    LabTest.MMA: (0, 100000, "nmol/L"),
+    LabTest.POTASSIUM: (1, 10, "mmol/L"),
+    LabTest.INR: (0.5, 15, ""),
+}
+
+
+@dataclass(frozen=True)
+class DecisionInput:
+    topic: str
+    decision: str
+    prescriber_name: str
+    decided_on: dt.date | None
+    valid_until: dt.date | None = None
+
+    def as_facts(self, course_id: int | None) -> DecisionFacts | None:
+        if self.decided_on is None:
+            return None
+        return DecisionFacts(
+            topic=self.topic,
+            decision=" ".join(self.decision.split()),
+            prescriber_name=" ".join(self.prescriber_name.split()),
+            decided_on=self.decided_on,
+            valid_until=self.valid_until,
+            course_id=course_id,
+        )
+
+
+@dataclass(frozen=True)
+class AdministrationInput:
+    """What the nurse entered. Strings as typed or chosen; the service checks them all."""
+
+    patient_id: int
+    appointment_id: int | None
+    lot_id: int | None
+    route: str
+    site: str | None
+    side: str | None
+    needle_gauge: int | None
+    pressure_minutes: int | None
+    authority: str | None
+    consent: bool
+    site_reason: str = ""
+    reaction: str = ""
+    notes: str = ""
+    acknowledged: frozenset[str] = frozenset()
+    #: Prescriber decisions taken at the desk, saved in the same transaction.
+    decisions: tuple[DecisionInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class NotGivenInput:
+    patient_id: int
+    appointment_id: int | None
+    reason: str
+    note: str = ""
+
+
+# -- validation (also run by the dialog as the nurse types) ------------------------------
+
+
+def validate_administration_input(data: AdministrationInput) -> dict[str, str]:
+    """Problems with the form as entered, by field; the safety checks come after."""
+    errors: dict[str, str] = {}
+    if data.lot_id is None:
+        errors["lot_id"] = "choose the lot you are using (number on the ampoule)"
+    route = data.route.strip().upper()
+    if route == "IV":
+        errors["route"] = "vitamin B12 injections are never given intravenously: use IM"
+    elif route not in {r.value for r in Route}:
+        errors["route"] = "choose IM or deep SC"
+    site = _enum(Site, data.site)
+    if site is None:
+        errors["site"] = "choose the injection site"
+    if _enum(Side, data.side) is None:
+        errors["side"] = "choose left or right"
+    reason = data.site_reason.strip()
+    if site is Site.DORSOGLUTEAL and not reason:
+        errors["site_reason"] = "say why the dorsogluteal site is used (it is normally avoided)"
+    elif len(reason) > 500:
+        errors["site_reason"] = "is longer than 500 characters"
+    if data.needle_gauge is None:
+        errors["needle_gauge"] = "is required (e.g. 23G; 25G with low platelets)"
+    elif data.needle_gauge not in NEEDLE_GAUGES:
+        errors["needle_gauge"] = (
+            f"must be between {NEEDLE_GAUGES.start}G and {NEEDLE_GAUGES.stop - 1}G"
+        )
+    if data.pressure_minutes is not None and not 0 <= data.pressure_minutes <= MAX_PRESSURE_MINUTES:
+        errors["pressure_minutes"] = f"must be between 0 and {MAX_PRESSURE_MINUTES} minutes"
+    if _enum(Authority, data.authority) is None:
+        errors["authority"] = "choose PSD or PGD"
+    if not data.consent:
+        errors["consent"] = "confirm the patient consented to this injection"
+    if len(data.reaction) > 1000:
+        errors["reaction"] = "is longer than 1000 characters"
+    if len(data.notes) > 2000:
+        errors["notes"] = "is longer than 2000 characters"
+    for decision in data.decisions:
+        for field, problem in validate_decision(
+            decision.topic,
+            decision.decision,
+            decision.prescriber_name,
+            decision.decided_on,
+            decision.valid_until,
+            today=None,
+        ).items():
+            errors.setdefault(f"decision_{field}", problem)
+    return errors
+
+
+def validate_decision(
+    topic: str,
+    decision: str,
+    prescriber_name: str,
+    decided_on: dt.date | None,
+    valid_until: dt.date | None,
+    *,
+    today: dt.date | None,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if topic not in {t.value for t in DecisionTopic}:
+        errors["topic"] = "choose what the prescriber decided about"
+    text = " ".join(decision.split())
+    if not text:
+        errors["decision"] = (
+            "write what the prescriber decided (e.g. give IM, 25G, 10 min pressure)"
+        )
+    elif len(text) > 2000:
+        errors["decision"] = "is longer than 2000 characters"
+    name = " ".join(prescriber_name.split())
+    if not name:
+        errors["prescriber_name"] = "is required (who made the decision)"
+    elif len(name) > 120:
+        errors["prescriber_name"] = "is longer than 120 characters"
+    if decided_on is None:
+        errors["decided_on"] = "is required (DD/MM/YYYY)"
+    elif today is not None and decided_on > today:
+        errors["decided_on"] = "cannot be in the future"
+    if valid_until is not None and decided_on is not None and valid_until < decided_on:
+        errors["valid_until"] = "cannot be before the decision date"
+    return errors
+
+
+def validate_not_given(data: NotGivenInput) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    reason = _enum(NotGivenReason, data.reason)
+    if reason is None:
+        errors["reason"] = "choose why the dose was not given"
+    note = " ".join(data.note.split())
+    if reason is NotGivenReason.OTHER and not note:
+        errors["note"] = "say why (the reason is 'other')"
+    elif len(note) > 2000:
+        errors["note"] = "is longer than 2000 characters"
+    return errors
+
+
+def validate_lab_result(
+    test: str, value: float | None, unit: str, taken_on: dt.date | None, today: dt.date
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    lab_test = _enum(LabTest, test)
+    if lab_test is None:
+        errors["test"] = "choose the test"
+    if value is None or not math.isfinite(value):
+        errors["value"] = "is required (a number)"
+    elif lab_test is not None:
+        low, high, usual = LAB_RANGES[lab_test]
+        if not low <= value <= high:
+            unit_text = f" {usual}" if usual else ""
+            errors["value"] = (
+                f"{value:g} is not a plausible {lab_test.label} result "
+                f"({low:g}-{high:g}{unit_text}): check the decimal point"
+            )
+    if len(unit.strip()) > 20:
+        errors["unit"] = "is longer than 20 characters"
+    if taken_on is None:
+        errors["taken_on"] = "is required (the date the sample was taken)"
+    elif taken_on > today:
+        errors["taken_on"] = "cannot be in the future"
+    elif taken_on.year < 1900:
+        errors["taken_on"] = "is too long ago: check the year"
+    return errors
+
+
+def _enum(kind: type[_E], value: object) -> _E | None:
+    if value is None or value == "":
+        return None
+    try:
+        return kind(str(value))
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""Files for other systems: the patient's calendar (iCalendar) and FHIR R4."""

@@ -1,0 +1,1 @@
+"""The clinic's rule files: regimen templates and platelet thresholds."""

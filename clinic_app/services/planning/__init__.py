@@ -1,0 +1,3 @@
+"""Course plans: turning a course and its history into appointment rows, and the
+nightly refresh that keeps every plan current.
+"""

@@ -1,0 +1,3 @@
+"""Queries: frozen read models for screens and documents. They never write and never
+import ``services.commands``.
+"""
