@@ -23,6 +23,7 @@ class Role(Labelled):
     RECEPTIONIST = "receptionist"
     MANAGER = "manager"
     PRESCRIBER = "prescriber"
+    ADMINISTRATOR = "administrator"
 
 
 class Sex(Labelled):

@@ -1,8 +1,12 @@
 """One unit of work per user action: it commits everything, or nothing.
 
-A service opens ``with uow.write() as session:``; leaving the block normally commits,
-any exception rolls back, so no half-saved record can exist. Reads use
-``uow.read()``, which never writes and on SQLite never takes the write lock.
+A command runs inside ``with uow.transaction() as tx:`` (the envelope opens it) and
+nothing is kept unless ``tx.commit()`` is called: leaving the block any other way, by
+an exception or by simply returning, rolls back, so no half-saved record can exist.
+A long job may commit several times in one block, one short transaction per batch.
+``uow.write()`` is the same block committing when it ends normally, for the jobs and
+test set-up that write outside a person's action. Reads use ``uow.read()``, which
+never writes and on SQLite never takes the write lock.
 """
 
 from __future__ import annotations
@@ -14,6 +18,21 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
+class Transaction:
+    """A session whose work is kept only by an explicit ``commit()``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.committed = False
+
+    def commit(self) -> None:
+        self.session.commit()
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
 class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -21,6 +40,17 @@ class UnitOfWork:
         self._reader = sessionmaker(
             engine.execution_options(sqlite_readonly=True), expire_on_commit=False
         )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        session = self._writer()
+        try:
+            yield Transaction(session)
+        finally:
+            # Whatever was not committed is rolled back: an exception, or a return
+            # without commit(), leaves the database as it was.
+            session.rollback()
+            session.close()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
