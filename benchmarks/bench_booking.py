@@ -76,8 +76,6 @@ def run(url: str, runs: int) -> None:
     from clinic_app.domain.patient_details import PatientDetails
     from clinic_app.persistence.engine import create_engine
     from clinic_app.persistence.unit_of_work import UnitOfWork
-
-    pass
     from clinic_app.services.queries.roster import RosterQuery, count_roster
     from clinic_app.ui.calendar_view import CalendarView
 

@@ -27,8 +27,6 @@ def main() -> None:
 
     from clinic_app.app import stylesheet
     from clinic_app.clinic_db import open_clinic_database
-
-    pass
     from clinic_app.services.library.protocols import load_protocol_library
     from clinic_app.services.queries.users import list_active_users
     from clinic_app.settings import load_settings

@@ -21,7 +21,7 @@ from clinic_app.clinic_db import ClinicDatabase, open_clinic_database
 from clinic_app.demo.clinic import create_demo_clinic
 from clinic_app.domain.actor import Actor
 from clinic_app.services.commands.upkeep import UpkeepResult, run_daily_upkeep, upkeep_due
-from clinic_app.services.commands.users import create_user
+from clinic_app.services.commands.users import create_first_user
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.users import count_users, list_active_users
 from clinic_app.settings import Settings
@@ -116,7 +116,7 @@ def _first_run(database: ClinicDatabase, settings: Settings) -> bool:
         return False
     if not dialog.wants_demo:
         name, role = dialog.first_user()
-        create_user(database.uow, name, role)
+        create_first_user(database.uow, name, role)
         return True
     progress = QProgressDialog("Creating the demo clinic…", "", 0, 0)
     progress.setCancelButton(None)

@@ -16,8 +16,10 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from clinic_app.persistence import models  # noqa: F401  (every table on Base.metadata)
+from clinic_app.persistence.base import Base
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.unit_of_work import UnitOfWork
@@ -30,7 +32,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 POSTGRES_DISABLED = os.environ.get("CLINIC_APP_TEST_POSTGRES", "1").strip() == "0"
 
 
+UI_TESTS = Path(__file__).parent / "ui"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every widget test ``gui`` (so ``-m "not gui"`` runs the rest without Qt),
+    and skip the PostgreSQL half when asked to."""
+    for item in items:
+        if Path(item.path).is_relative_to(UI_TESTS):
+            item.add_marker(pytest.mark.gui)
     if not POSTGRES_DISABLED:
         return
     skip = pytest.mark.skip(reason="CLINIC_APP_TEST_POSTGRES=0: PostgreSQL tests skipped")
@@ -90,9 +100,17 @@ def sqlite_url(tmp_path: Path) -> str:
         pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
     ]
 )
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a brand-new, EMPTY database: a SQLite file, then a PostgreSQL database."""
-    if request.param == "sqlite":
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which database a test runs on: each such test runs once on each."""
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_database_url(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """The URL of a brand-new, EMPTY database (no schema): for the migration tests."""
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'clinic.sqlite'}"
         return
     server: PostgresServer = request.getfixturevalue("pg_server")
@@ -104,25 +122,64 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         server.drop_database(name)
 
 
-@pytest.fixture
-def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
-    """An engine on ``database_url``, migrated to the head revision, disposed afterwards.
+@pytest.fixture(scope="session")
+def pg_clinic_url(pg_server: PostgresServer) -> str:
+    """One PostgreSQL clinic database for the run, migrated once; emptied after each test."""
+    url = pg_server.create_database("t_clinic")
+    engine = create_engine(url)
+    try:
+        upgrade_database(engine, backup=False)
+    finally:
+        engine.dispose()
+    return url
 
-    On SQLite the file is a copy of one migrated once per run (3 ms instead of 75 ms;
-    ``upgrade_database`` itself is tested in tests/integration/test_migrations.py). On
-    PostgreSQL ``CREATE DATABASE ... TEMPLATE`` costs more than running the migrations,
-    so the empty database is migrated.
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated clinic database with no rows in it, for one test.
+
+    On SQLite a copy of a file migrated once per run (3 ms instead of 75 ms). On
+    PostgreSQL the run's one migrated database, emptied again when the test ends
+    (``TRUNCATE ... RESTART IDENTITY`` is far cheaper than creating and migrating a
+    database per test); tests run one at a time, so none sees another's rows.
     """
-    if database_url.startswith("sqlite"):
-        source: Path = request.getfixturevalue("sqlite_template")
-        _copy_sqlite(source, Path(database_url.removeprefix("sqlite:///")))
+    if backend == "sqlite":
+        path = tmp_path / "clinic.sqlite"
+        _copy_sqlite(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url: str = request.getfixturevalue("pg_clinic_url")
+    try:
+        yield url
+    finally:
+        _empty_postgres(url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on ``database_url`` (migrated, empty), disposed afterwards."""
     db_engine = create_engine(database_url)
     try:
-        if not database_url.startswith("sqlite"):
-            upgrade_database(db_engine, backup=False)
         yield db_engine
     finally:
         db_engine.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    """Remove every row a test left, ending any connection it left open first."""
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+            tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

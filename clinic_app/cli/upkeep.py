@@ -29,8 +29,6 @@ def run(args: argparse.Namespace) -> int:
         except ValueError:
             raise UsageError("--today", f"not a date (YYYY-MM-DD): {args.today!r}") from None
     from clinic_app.clinic_db import open_clinic_database
-
-    pass
     from clinic_app.services.commands.upkeep import run_daily_upkeep
     from clinic_app.services.queries.users import list_active_users
     from clinic_app.settings import load_settings

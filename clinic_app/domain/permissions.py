@@ -158,5 +158,8 @@ def allowed(role: Role, action: Action) -> bool:
 def refusal(role: Role, action: Action) -> str:
     """The message for a refused action: who may do it, and who the person is."""
     who = " or ".join(sorted(r.label.lower() for r in ALLOWED[action]))
-    article = "an" if who[:1] in "aeiou" else "a"
-    return f"Only {article} {who} can {action.label}; you are signed in as {role.label}."
+    return f"Only {_a(who)} can {action.label}; you are signed in as {_a(role.label.lower())}."
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"

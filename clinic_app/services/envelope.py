@@ -150,6 +150,11 @@ class Command(Generic[P, T]):
     def __call__(self, uow: UnitOfWork, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return self.run(uow, actor, *args, **kwargs).value
 
+    def bind(self, *args: P.args, **kwargs: P.kwargs) -> Callable[[UnitOfWork, Actor], Done[T]]:
+        """The command with its arguments, waiting for a unit of work and an actor (for
+        the UI's gateway, which supplies both on the worker thread)."""
+        return lambda uow, actor: self.run(uow, actor, *args, **kwargs)
+
     def run(self, uow: UnitOfWork, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> Done[T]:
         check_permission(actor, self.action)
         with uow.transaction() as tx:
@@ -214,6 +219,9 @@ class Job(Generic[P, T]):
 
     def __call__(self, uow: UnitOfWork, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return self.run(uow, actor, *args, **kwargs).value
+
+    def bind(self, *args: P.args, **kwargs: P.kwargs) -> Callable[[UnitOfWork, Actor], Done[T]]:
+        return lambda uow, actor: self.run(uow, actor, *args, **kwargs)
 
     def run(self, uow: UnitOfWork, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> Done[T]:
         check_permission(actor, self.action)

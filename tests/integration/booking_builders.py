@@ -15,11 +15,10 @@ from clinic_app.persistence.models import Appointment, Course, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.patients import create_patient
 from clinic_app.services.commands.sessions import create_template
-from clinic_app.services.commands.users import create_user
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.planning.course_plans import sync_course_plan
 from clinic_app.services.queries.session_templates import TemplateDetails
-from tests.integration.helpers import details
+from tests.integration.helpers import details, make_actor
 
 #: A Monday with no bank holiday near it (Easter 2027 is 28 March).
 TODAY = dt.date(2027, 2, 1)
@@ -34,7 +33,7 @@ def protocol(protocol_id: str = "hydroxo-standard") -> Protocol:
 
 
 def nurse(uow: UnitOfWork, name: str = "Amira Patel (RN)") -> Actor:
-    return create_user(uow, name, Role.NURSE).as_actor()
+    return make_actor(uow, name, Role.NURSE)
 
 
 def weekly(

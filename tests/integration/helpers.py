@@ -10,11 +10,20 @@ from clinic_app.domain.codes import Role
 from clinic_app.domain.nhs_number import check_digit
 from clinic_app.domain.patient_details import PatientDetails
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.commands.users import create_user
+from clinic_app.services.commands.users import create_first_user, create_user
+from clinic_app.services.queries.users import UserSummary, list_active_users
 
 
 def make_actor(uow: UnitOfWork, name: str = "Amira Patel", role: Role = Role.NURSE) -> Actor:
-    return create_user(uow, name, role).as_actor()
+    return add_user(uow, name, role).as_actor()
+
+
+def add_user(uow: UnitOfWork, name: str, role: Role) -> UserSummary:
+    """A user added as the app would: the first by the set-up, later ones by the first."""
+    existing = list_active_users(uow)
+    if not existing:
+        return create_first_user(uow, name, role)
+    return create_user(uow, existing[0].as_actor(), name, role)
 
 
 def valid_nhs_number(seed: int) -> str:

@@ -59,9 +59,9 @@ SAMPLE_TABLES = ("users", "patients", "products", "lots", "courses", "appointmen
 
 
 @pytest.fixture
-def empty_engine(database_url: str) -> Iterator[Engine]:
+def empty_engine(empty_database_url: str) -> Iterator[Engine]:
     """An engine on a brand-new database that no migration has touched."""
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         yield engine
     finally:

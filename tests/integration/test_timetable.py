@@ -8,7 +8,6 @@ from clinic_app.domain.codes import Role, SessionStatus
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.booking import book_appointment
 from clinic_app.services.commands.rebooking import add_closure, cancel_session
-from clinic_app.services.commands.users import create_user
 from clinic_app.services.queries import timetable
 from tests.integration.booking_builders import (
     TODAY,
@@ -19,6 +18,7 @@ from tests.integration.booking_builders import (
     slots_on,
     start_course,
 )
+from tests.integration.helpers import add_user
 
 TUESDAY = dt.date(2027, 2, 2)
 
@@ -69,7 +69,7 @@ def test_closures_still_to_come_are_listed_in_date_order(uow: UnitOfWork) -> Non
 def test_only_active_nurses_can_run_a_session(uow: UnitOfWork) -> None:
     nurse(uow, "Zara Khan (RN)")
     nurse(uow, "Amira Patel (RN)")
-    create_user(uow, "Rita Front Desk", Role.RECEPTIONIST)
+    add_user(uow, "Rita Front Desk", Role.RECEPTIONIST)
     assert [n.display_name for n in timetable.active_nurses(uow)] == [
         "Amira Patel (RN)",
         "Zara Khan (RN)",

@@ -7,10 +7,10 @@ from pytestqt.qtbot import QtBot
 
 from clinic_app.domain.codes import Role
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.commands.users import create_user
 from clinic_app.services.queries.users import list_active_users
 from clinic_app.ui.first_run import FirstRunDialog
 from clinic_app.ui.user_picker import UserPickerDialog
+from tests.integration.helpers import add_user
 
 
 def test_first_run_offers_the_demo_clinic(qtbot: QtBot) -> None:
@@ -37,8 +37,8 @@ def test_first_run_can_set_up_an_empty_clinic_with_its_first_user(qtbot: QtBot) 
 
 
 def test_user_picker_returns_the_chosen_person(qtbot: QtBot, clinic: UnitOfWork) -> None:
-    create_user(clinic, "Amira Patel", Role.NURSE)
-    create_user(clinic, "Jo Bennett", Role.RECEPTIONIST)
+    add_user(clinic, "Amira Patel", Role.NURSE)
+    add_user(clinic, "Jo Bennett", Role.RECEPTIONIST)
     dialog = UserPickerDialog(list_active_users(clinic))
     qtbot.addWidget(dialog)
     dialog.show()

@@ -15,10 +15,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from clinic_app.domain.actor import Actor
 from clinic_app.domain.appointment_text import dose_label
+from clinic_app.domain.changes import Change
 from clinic_app.domain.codes import AppointmentStatus, CourseStatus, PatientStatus, Phase
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.errors import Conflict, NotFound, UserError
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.permissions import Action
 from clinic_app.domain.slot_placement import (
     PatientDays,
     Preferences,
@@ -38,6 +40,7 @@ from clinic_app.persistence.store.slot_capacity import (
     take_slot,
 )
 from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services.envelope import Work, command
 from clinic_app.services.planning.course_plans import sync_course_plan
 from clinic_app.services.queries.booking_context import (
     UNAVAILABLE,
@@ -84,32 +87,34 @@ class BookingResult:
     booked: tuple[BookedAppointment, ...]
 
 
+@command(Action.BOOK_COURSE, Change.BOOKINGS)
 def confirm_booking(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     choices: Sequence[tuple[int, int]],
     *,
     today: dt.date | None = None,
 ) -> BookingResult:
     """Book every (appointment, slot) pair in one transaction: all of them, or none."""
+    actor = work.actor
     if not choices:
         raise ValidationFailed({"choices": "choose at least one dose to book"})
-    with uow.write() as session:
-        booked = _book(session, actor, choices, today or dt.date.today())
-        return BookingResult(tuple(booked))
+    session = work.session
+    booked = _book(session, actor, choices, today or dt.date.today())
+    return BookingResult(tuple(booked))
 
 
+@command(Action.BOOK_APPOINTMENT, Change.BOOKINGS)
 def book_appointment(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     appointment_id: int,
     slot_id: int,
     *,
     today: dt.date | None = None,
 ) -> BookedAppointment:
-    with uow.write() as session:
-        (booked,) = _book(session, actor, [(appointment_id, slot_id)], today or dt.date.today())
-        return booked
+    actor = work.actor
+    session = work.session
+    (booked,) = _book(session, actor, [(appointment_id, slot_id)], today or dt.date.today())
+    return booked
 
 
 def _book(
@@ -217,59 +222,57 @@ def _check_days(
 # -- day-to-day changes --------------------------------------------------------------------
 
 
+@command(Action.MOVE_APPOINTMENT, Change.BOOKINGS)
 def move_appointment(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     appointment_id: int,
     new_slot_id: int,
     *,
     today: dt.date | None = None,
 ) -> BookedAppointment:
+    actor = work.actor
     today = today or dt.date.today()
-    with uow.write() as session:
-        appointment = _load(session, appointment_id)
-        old_slot = appointment.slot_id
-        if appointment.status is not AppointmentStatus.BOOKED or old_slot is None:
-            raise Conflict(_cannot(appointment, "moved"))
-        if new_slot_id == old_slot:
-            raise ValidationFailed({"slot": "is the slot the appointment is already in"})
-        slots = slot_rows(session, [new_slot_id, old_slot])
-        target = slots.get(new_slot_id)
-        _check_slot(appointment, target, today)
-        assert target is not None
-        _check_days(session, [(appointment, target.open.start.date())], moving=appointment.id)
-        # Both slots are updated in id order, like every booking, so no deadlock.
-        for slot_id in sorted((old_slot, new_slot_id)):
-            if slot_id == old_slot:
-                release_slot(session, old_slot)
-            elif not take_slot(session, new_slot_id):
-                raise Conflict(slot_taken_message(target.open.start))
-        now = utcnow()
-        appointment.slot_id = new_slot_id
-        appointment.booked_by = actor.user_id
-        appointment.booked_at = now
-        appointment.updated_at = now
-        old = slots.get(old_slot)
-        audit.record(
-            session,
-            actor,
-            "appointment.move",
-            "appointment",
-            appointment.id,
-            {
-                "from_slot": old_slot,
-                "from": old.open.start if old else None,
-                "to_slot": new_slot_id,
-                "to": target.open.start,
-            },
-        )
-        _flush(session)
-        return _booked(appointment, target)
+    session = work.session
+    appointment = _load(session, appointment_id)
+    old_slot = appointment.slot_id
+    if appointment.status is not AppointmentStatus.BOOKED or old_slot is None:
+        raise Conflict(_cannot(appointment, "moved"))
+    if new_slot_id == old_slot:
+        raise ValidationFailed({"slot": "is the slot the appointment is already in"})
+    slots = slot_rows(session, [new_slot_id, old_slot])
+    target = slots.get(new_slot_id)
+    _check_slot(appointment, target, today)
+    assert target is not None
+    _check_days(session, [(appointment, target.open.start.date())], moving=appointment.id)
+    # Both slots are updated in id order, like every booking, so no deadlock.
+    for slot_id in sorted((old_slot, new_slot_id)):
+        if slot_id == old_slot:
+            release_slot(session, old_slot)
+        elif not take_slot(session, new_slot_id):
+            raise Conflict(slot_taken_message(target.open.start))
+    now = utcnow()
+    appointment.slot_id = new_slot_id
+    appointment.booked_by = actor.user_id
+    appointment.booked_at = now
+    appointment.updated_at = now
+    old = slots.get(old_slot)
+    work.audit(
+        "appointment",
+        appointment.id,
+        {
+            "from_slot": old_slot,
+            "from": old.open.start if old else None,
+            "to_slot": new_slot_id,
+            "to": target.open.start,
+        },
+    )
+    _flush(session)
+    return _booked(appointment, target)
 
 
+@command(Action.CANCEL_APPOINTMENT, Change.BOOKINGS)
 def cancel_appointment(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     appointment_id: int,
     reason: str,
     *,
@@ -281,53 +284,49 @@ def cancel_appointment(
     if not reason:
         raise ValidationFailed({"reason": "is required: say why the appointment is cancelled"})
     today = today or dt.date.today()
-    with uow.write() as session:
-        appointment = _load(session, appointment_id)
-        was = appointment.status
-        if was not in (AppointmentStatus.BOOKED, AppointmentStatus.PROPOSED):
-            raise Conflict(_cannot(appointment, "cancelled"))
-        if was is AppointmentStatus.BOOKED and appointment.slot_id is not None:
-            release_slot(session, appointment.slot_id)
-        # The slot stays on the cancelled row: the history says which time was given up.
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.cancelation_reason = reason
-        appointment.updated_at = utcnow()
-        audit.record(
-            session,
-            actor,
-            "appointment.cancel",
-            "appointment",
-            appointment.id,
-            {"reason": reason, "was": was, "slot_id": appointment.slot_id},
-        )
-        _flush(session)
-        if appointment.course_id is not None:
-            sync_course_plan(session, appointment.course_id, today=today)
+    session = work.session
+    appointment = _load(session, appointment_id)
+    was = appointment.status
+    if was not in (AppointmentStatus.BOOKED, AppointmentStatus.PROPOSED):
+        raise Conflict(_cannot(appointment, "cancelled"))
+    if was is AppointmentStatus.BOOKED and appointment.slot_id is not None:
+        release_slot(session, appointment.slot_id)
+    # The slot stays on the cancelled row: the history says which time was given up.
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelation_reason = reason
+    appointment.updated_at = utcnow()
+    work.audit(
+        "appointment",
+        appointment.id,
+        {"reason": reason, "was": was, "slot_id": appointment.slot_id},
+    )
+    _flush(session)
+    if appointment.course_id is not None:
+        sync_course_plan(session, appointment.course_id, today=today)
 
 
-def mark_arrived(
-    uow: UnitOfWork, actor: Actor, appointment_id: int, *, today: dt.date | None = None
-) -> None:
+@command(Action.MARK_ARRIVED, Change.BOOKINGS)
+def mark_arrived(work: Work, appointment_id: int, *, today: dt.date | None = None) -> None:
     today = today or dt.date.today()
-    with uow.write() as session:
-        appointment = _load(session, appointment_id)
-        if appointment.status is not AppointmentStatus.BOOKED:
-            raise Conflict(_cannot(appointment, "marked arrived"))
-        day = _slot_day(session, appointment)
-        if day != today:
-            raise UserError(
-                f"This appointment is on {format_date(day)}: a patient can be marked "
-                "arrived only on the day."
-            )
-        appointment.status = AppointmentStatus.ARRIVED
-        appointment.updated_at = utcnow()
-        audit.record(session, actor, "appointment.arrived", "appointment", appointment.id)
-        _flush(session)
+    session = work.session
+    appointment = _load(session, appointment_id)
+    if appointment.status is not AppointmentStatus.BOOKED:
+        raise Conflict(_cannot(appointment, "marked arrived"))
+    day = _slot_day(session, appointment)
+    if day != today:
+        raise UserError(
+            f"This appointment is on {format_date(day)}: a patient can be marked "
+            "arrived only on the day."
+        )
+    appointment.status = AppointmentStatus.ARRIVED
+    appointment.updated_at = utcnow()
+    work.audit("appointment", appointment.id)
+    _flush(session)
 
 
+@command(Action.MARK_DID_NOT_ATTEND, Change.BOOKINGS, Change.COURSES)
 def mark_did_not_attend(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     appointment_id: int,
     *,
     today: dt.date,
@@ -337,31 +336,24 @@ def mark_did_not_attend(
     did-not-attend with the reason (for the recall worklist), and the course is
     re-planned so the missed dose comes back as proposed."""
     reason = " ".join(reason.split()) or "Did not attend"
-    with uow.write() as session:
-        appointment = _load(session, appointment_id)
-        if appointment.status not in _WAITING:
-            raise Conflict(_cannot(appointment, "marked did-not-attend"))
-        day = _slot_day(session, appointment)
-        if day > today:
-            raise UserError(
-                f"This appointment is on {format_date(day)}, still to come: cancel it instead."
-            )
-        if appointment.slot_id is not None:
-            release_slot(session, appointment.slot_id)
-        appointment.status = AppointmentStatus.NOSHOW
-        appointment.cancelation_reason = reason
-        appointment.updated_at = utcnow()
-        audit.record(
-            session,
-            actor,
-            "appointment.noshow",
-            "appointment",
-            appointment.id,
-            {"reason": reason, "slot_id": appointment.slot_id},
+    session = work.session
+    appointment = _load(session, appointment_id)
+    if appointment.status not in _WAITING:
+        raise Conflict(_cannot(appointment, "marked did-not-attend"))
+    day = _slot_day(session, appointment)
+    if day > today:
+        raise UserError(
+            f"This appointment is on {format_date(day)}, still to come: cancel it instead."
         )
-        _flush(session)
-        if appointment.course_id is not None:
-            sync_course_plan(session, appointment.course_id, today=today)
+    if appointment.slot_id is not None:
+        release_slot(session, appointment.slot_id)
+    appointment.status = AppointmentStatus.NOSHOW
+    appointment.cancelation_reason = reason
+    appointment.updated_at = utcnow()
+    work.audit("appointment", appointment.id, {"reason": reason, "slot_id": appointment.slot_id})
+    _flush(session)
+    if appointment.course_id is not None:
+        sync_course_plan(session, appointment.course_id, today=today)
 
 
 # -- booking without a person choosing -------------------------------------------------------

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from clinic_app.domain.actor import Actor
+from clinic_app.domain.changes import Change
 from clinic_app.domain.codes import (
     LabTest,
 )
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.permissions import Action
 from clinic_app.domain.recording_rules import (
     LAB_RANGES,
     DecisionInput,
@@ -20,22 +21,19 @@ from clinic_app.domain.recording_rules import (
 from clinic_app.persistence.models import (
     Course,
     LabResult,
+    PrescriberDecision,
 )
-from clinic_app.persistence.store import audit_log as audit
-from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.commands.recording import CLINICAL_ROLES
-from clinic_app.services.commands.stock import require_role
+from clinic_app.services.envelope import Work, command
 from clinic_app.services.queries.recording import (
     DecisionRecord,
     LabRecord,
-    _add_decision,
     _load_patient,
 )
 
 
+@command(Action.RECORD_PRESCRIBER_DECISION, Change.RECORDS)
 def record_prescriber_decision(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     patient_id: int,
     topic: str,
     decision: str,
@@ -47,7 +45,6 @@ def record_prescriber_decision(
     today: dt.date | None = None,
 ) -> DecisionRecord:
     """A prescriber's decision (taken in person or by phone), recorded with name and date."""
-    require_role(actor, CLINICAL_ROLES, "record a prescriber's decision")
     today = today or dt.date.today()
     entry = DecisionInput(topic, decision, prescriber_name, decided_on, valid_until)
     errors = validate_decision(
@@ -55,28 +52,28 @@ def record_prescriber_decision(
     )
     if errors:
         raise ValidationFailed(errors)
-    with uow.write() as session:
-        _load_patient(session, patient_id)
-        if course_id is not None:
-            course = session.get(Course, course_id)
-            if course is None or course.patient_id != patient_id:
-                raise ValidationFailed({"course_id": "is not one of this patient's courses"})
-        row = _add_decision(session, actor, patient_id, course_id, entry, today)
-        return DecisionRecord(
-            id=row.id,
-            patient_id=row.patient_id,
-            course_id=row.course_id,
-            topic=row.topic,
-            decision=row.decision,
-            prescriber_name=row.prescriber_name,
-            decided_on=row.decided_on,
-            valid_until=row.valid_until,
-        )
+    session = work.session
+    _load_patient(session, patient_id)
+    if course_id is not None:
+        course = session.get(Course, course_id)
+        if course is None or course.patient_id != patient_id:
+            raise ValidationFailed({"course_id": "is not one of this patient's courses"})
+    row = add_decision(work, patient_id, course_id, entry, today)
+    return DecisionRecord(
+        id=row.id,
+        patient_id=row.patient_id,
+        course_id=row.course_id,
+        topic=row.topic,
+        decision=row.decision,
+        prescriber_name=row.prescriber_name,
+        decided_on=row.decided_on,
+        valid_until=row.valid_until,
+    )
 
 
+@command(Action.RECORD_LAB_RESULT, Change.RECORDS)
 def record_lab_result(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     patient_id: int,
     test: str,
     value: float | None,
@@ -87,7 +84,7 @@ def record_lab_result(
     note: str = "",
 ) -> LabRecord:
     """A dated result (platelets, INR, B12...); bands are computed from these, never stored."""
-    require_role(actor, CLINICAL_ROLES, "record a lab result")
+    actor = work.actor
     today = today or dt.date.today()
     errors = validate_lab_result(test, value, unit, taken_on, today)
     if errors:
@@ -95,25 +92,67 @@ def record_lab_result(
     assert value is not None and taken_on is not None
     lab_test = LabTest(test)
     unit = unit.strip() or LAB_RANGES[lab_test][2]
-    with uow.write() as session:
-        _load_patient(session, patient_id)
-        row = LabResult(
-            patient_id=patient_id,
-            test=lab_test,
-            value=float(value),
-            unit=unit,
-            taken_on=taken_on,
-            note=note.strip(),
-            recorded_by=actor.user_id,
-        )
-        session.add(row)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "lab_result.record",
-            "lab_result",
-            row.id,
-            {"test": lab_test, "value": value, "unit": unit, "taken_on": taken_on},
-        )
-        return LabRecord(row.id, patient_id, lab_test, row.value, unit, taken_on)
+    session = work.session
+    _load_patient(session, patient_id)
+    row = LabResult(
+        patient_id=patient_id,
+        test=lab_test,
+        value=float(value),
+        unit=unit,
+        taken_on=taken_on,
+        note=note.strip(),
+        recorded_by=actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    work.audit(
+        "lab_result", row.id, {"test": lab_test, "value": value, "unit": unit, "taken_on": taken_on}
+    )
+    return LabRecord(row.id, patient_id, lab_test, row.value, unit, taken_on)
+
+
+def add_decision(
+    work: Work,
+    patient_id: int,
+    course_id: int | None,
+    entry: DecisionInput,
+    today: dt.date,
+) -> PrescriberDecision:
+    """A prescriber's decision, in the caller's command: on its own, or with a dose."""
+    errors = validate_decision(
+        entry.topic,
+        entry.decision,
+        entry.prescriber_name,
+        entry.decided_on,
+        entry.valid_until,
+        today=today,
+    )
+    if errors:
+        raise ValidationFailed({f"decision_{k}": v for k, v in errors.items()})
+    facts = entry.as_facts(course_id)
+    session = work.session
+    assert facts is not None
+    row = PrescriberDecision(
+        patient_id=patient_id,
+        course_id=course_id,
+        topic=facts.topic,
+        decision=facts.decision,
+        prescriber_name=facts.prescriber_name,
+        decided_on=facts.decided_on,
+        valid_until=facts.valid_until,
+        recorded_by=work.actor.user_id,
+    )
+    session.add(row)
+    session.flush()
+    work.audit(
+        "prescriber_decision",
+        row.id,
+        {
+            "topic": facts.topic,
+            "prescriber_name": facts.prescriber_name,
+            "decided_on": facts.decided_on,
+            "decision": facts.decision,
+        },
+        action=Action.RECORD_PRESCRIBER_DECISION.value,
+    )
+    return row

@@ -12,19 +12,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from clinic_app.domain.actor import Actor
+from clinic_app.domain.changes import Change
 from clinic_app.domain.codes import (
     AdministrationStatus,
     CourseEndReason,
     CourseStatus,
     PatientStatus,
     Phase,
-    Role,
 )
 from clinic_app.domain.course_warnings import CourseWarning, course_start_warnings
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.errors import Conflict, NotFound, UserError
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.permissions import Action
 from clinic_app.domain.protocol import MAX_INTERVAL_FACTOR, Protocol
 from clinic_app.domain.protocol_snapshot import protocol_to_json
 from clinic_app.persistence.base import utcnow
@@ -35,8 +35,7 @@ from clinic_app.persistence.models import (
     Product,
     SafetyAcknowledgement,
 )
-from clinic_app.persistence.store import audit_log as audit
-from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services.envelope import Work, command
 from clinic_app.services.library.protocols import ProtocolLibrary, load_protocol_library
 from clinic_app.services.planning.course_plans import (
     cancel_bookings,
@@ -73,9 +72,9 @@ class WarningsNeedAcknowledgement(UserError):
 # -- actions ------------------------------------------------------------------------------
 
 
+@command(Action.START_COURSE, Change.COURSES, Change.BOOKINGS)
 def start_course(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     patient_id: int,
     protocol_id: str,
     start_date: dt.date | None,
@@ -91,7 +90,7 @@ def start_course(
     Raises WarningsNeedAcknowledgement (saving nothing) until every course-start
     warning's code is in ``acknowledged``.
     """
-    _require_clinical(actor, "start a course")
+    actor = work.actor
     today = today or dt.date.today()
     library = library or load_protocol_library()
     protocol = library.get(protocol_id)
@@ -110,82 +109,79 @@ def start_course(
     if errors:
         raise ValidationFailed(errors)
     assert protocol is not None and start_date is not None
-    with uow.write() as session:
-        # Locking the patient row makes two workstations starting a course for the
-        # same patient take turns, so the "one active course" check cannot be raced.
-        patient = session.get(Patient, patient_id, with_for_update=True)
-        if patient is None:
-            raise NotFound(f"No patient with id {patient_id}: they may have been removed.")
-        if patient.status in (PatientStatus.DECEASED, PatientStatus.TRANSFERRED):
-            raise UserError(
-                f"{_name(patient)} is marked {patient.status.label.lower()}: "
-                "a course cannot be started for them."
+    session = work.session
+    # Locking the patient row makes two workstations starting a course for the
+    # same patient take turns, so the "one active course" check cannot be raced.
+    patient = session.get(Patient, patient_id, with_for_update=True)
+    if patient is None:
+        raise NotFound(f"No patient with id {patient_id}: they may have been removed.")
+    if patient.status in (PatientStatus.DECEASED, PatientStatus.TRANSFERRED):
+        raise UserError(
+            f"{_name(patient)} is marked {patient.status.label.lower()}: "
+            "a course cannot be started for them."
+        )
+    _refuse_second_active_course(session, patient)
+    if product_id is not None:
+        _check_product(session, product_id, protocol)
+    given = session.scalar(
+        select(func.count())
+        .select_from(Administration)
+        .where(
+            Administration.patient_id == patient_id,
+            Administration.status == AdministrationStatus.COMPLETED,
+        )
+    )
+    warnings = course_start_warnings(
+        drug=protocol.drug,
+        renal_impairment=patient.renal_impairment,
+        on_folic_acid=patient.on_folic_acid,
+        b12_doses_given=given or 0,
+    )
+    if any(warning.code not in acknowledged for warning in warnings):
+        raise WarningsNeedAcknowledgement(warnings)
+    course = Course(
+        patient_id=patient_id,
+        protocol_id=protocol.id,
+        protocol_version=protocol.version,
+        protocol_snapshot=protocol_to_json(protocol),
+        product_id=product_id,
+        start_date=start_date,
+        prescriber_name=prescriber,
+        interval_factor=1.0,
+        status=CourseStatus.ACTIVE,
+        created_by=actor.user_id,
+    )
+    session.add(course)
+    session.flush()
+    for warning in warnings:
+        session.add(
+            SafetyAcknowledgement(
+                patient_id=patient_id,
+                course_id=course.id,
+                check_code=warning.code,
+                message=warning.message,
+                acknowledged_by=actor.user_id,
             )
-        _refuse_second_active_course(session, patient)
-        if product_id is not None:
-            _check_product(session, product_id, protocol)
-        given = session.scalar(
-            select(func.count())
-            .select_from(Administration)
-            .where(
-                Administration.patient_id == patient_id,
-                Administration.status == AdministrationStatus.COMPLETED,
-            )
         )
-        warnings = course_start_warnings(
-            drug=protocol.drug,
-            renal_impairment=patient.renal_impairment,
-            on_folic_acid=patient.on_folic_acid,
-            b12_doses_given=given or 0,
-        )
-        if any(warning.code not in acknowledged for warning in warnings):
-            raise WarningsNeedAcknowledgement(warnings)
-        course = Course(
-            patient_id=patient_id,
-            protocol_id=protocol.id,
-            protocol_version=protocol.version,
-            protocol_snapshot=protocol_to_json(protocol),
-            product_id=product_id,
-            start_date=start_date,
-            prescriber_name=prescriber,
-            interval_factor=1.0,
-            status=CourseStatus.ACTIVE,
-            created_by=actor.user_id,
-        )
-        session.add(course)
-        session.flush()
-        for warning in warnings:
-            session.add(
-                SafetyAcknowledgement(
-                    patient_id=patient_id,
-                    course_id=course.id,
-                    check_code=warning.code,
-                    message=warning.message,
-                    acknowledged_by=actor.user_id,
-                )
-            )
-        audit.record(
-            session,
-            actor,
-            "course.start",
-            "course",
-            course.id,
-            {
-                "patient_id": patient_id,
-                "protocol": protocol.id,
-                "protocol_version": protocol.version,
-                "start_date": start_date,
-                "prescriber": prescriber,
-                "acknowledged": [warning.code for warning in warnings],
-            },
-        )
-        sync_course_plan(session, course.id, today=today)
-        return _summaries(session, [course])[0]
+    work.audit(
+        "course",
+        course.id,
+        {
+            "patient_id": patient_id,
+            "protocol": protocol.id,
+            "protocol_version": protocol.version,
+            "start_date": start_date,
+            "prescriber": prescriber,
+            "acknowledged": [warning.code for warning in warnings],
+        },
+    )
+    sync_course_plan(session, course.id, today=today)
+    return _summaries(session, [course])[0]
 
 
+@command(Action.SET_INTERVAL_FACTOR, Change.COURSES, Change.BOOKINGS)
 def set_interval_factor(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     course_id: int,
     factor: float,
     reason: str,
@@ -194,7 +190,7 @@ def set_interval_factor(
     expected_version: int | None = None,
 ) -> CourseSummary:
     """Make maintenance more (or less) frequent for this patient, recording who and why."""
-    _require_clinical(actor, "change a course's frequency")
+    actor = work.actor
     reason = reason.strip()
     errors: dict[str, str] = {}
     if not (isinstance(factor, int | float) and math.isfinite(factor) and factor > 0):
@@ -205,31 +201,22 @@ def set_interval_factor(
         errors["reason"] = "is required: say why the frequency changes"
     if errors:
         raise ValidationFailed(errors)
-    with uow.write() as session:
-        course = _load_active(
-            session, course_id, expected_version, "its frequency cannot be changed"
-        )
-        before = (course.interval_factor, course.interval_factor_reason)
-        course.interval_factor = float(factor)
-        course.interval_factor_reason = reason
-        course.interval_factor_set_by = actor.user_id
-        course.interval_factor_set_at = utcnow()
-        _flush(session)
-        audit.record(
-            session,
-            actor,
-            "course.set_interval_factor",
-            "course",
-            course.id,
-            {"from": before[0], "to": float(factor), "reason": reason},
-        )
-        sync_course_plan(session, course.id, today=today)
-        return _summaries(session, [course])[0]
+    session = work.session
+    course = _load_active(session, course_id, expected_version, "its frequency cannot be changed")
+    before = (course.interval_factor, course.interval_factor_reason)
+    course.interval_factor = float(factor)
+    course.interval_factor_reason = reason
+    course.interval_factor_set_by = actor.user_id
+    course.interval_factor_set_at = utcnow()
+    _flush(session)
+    work.audit("course", course.id, {"from": before[0], "to": float(factor), "reason": reason})
+    sync_course_plan(session, course.id, today=today)
+    return _summaries(session, [course])[0]
 
 
+@command(Action.END_LOADING, Change.COURSES, Change.BOOKINGS)
 def end_loading(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     course_id: int,
     on_date: dt.date | None,
     *,
@@ -241,36 +228,29 @@ def end_loading(
     Loading doses and reviews still booked are cancelled (their places go back to
     the slots): after this decision they must not be given.
     """
-    _require_clinical(actor, "end a course's loading phase")
-    with uow.write() as session:
-        course = _load_active(session, course_id, expected_version, "its loading cannot be ended")
-        if not _in_loading(course, _protocol(course), _live_phases(session, [course.id])):
-            raise UserError("This course is not in its loading phase, so loading cannot be ended.")
-        errors = _date_errors("on_date", on_date, course.start_date, today)
-        if errors:
-            raise ValidationFailed(errors)
-        assert on_date is not None
-        course.loading_ended_on = on_date
-        course.loading_ended_by = actor.user_id
-        _flush(session)
-        cancelled = cancel_bookings(
-            session, course.id, (Phase.LOADING, Phase.REVIEW), LOADING_ENDED_REASON
-        )
-        audit.record(
-            session,
-            actor,
-            "course.end_loading",
-            "course",
-            course.id,
-            {"on_date": on_date, "bookings_cancelled": cancelled},
-        )
-        sync_course_plan(session, course.id, today=today)
-        return _summaries(session, [course])[0]
+    actor = work.actor
+    session = work.session
+    course = _load_active(session, course_id, expected_version, "its loading cannot be ended")
+    if not _in_loading(course, _protocol(course), _live_phases(session, [course.id])):
+        raise UserError("This course is not in its loading phase, so loading cannot be ended.")
+    errors = _date_errors("on_date", on_date, course.start_date, today)
+    if errors:
+        raise ValidationFailed(errors)
+    assert on_date is not None
+    course.loading_ended_on = on_date
+    course.loading_ended_by = actor.user_id
+    _flush(session)
+    cancelled = cancel_bookings(
+        session, course.id, (Phase.LOADING, Phase.REVIEW), LOADING_ENDED_REASON
+    )
+    work.audit("course", course.id, {"on_date": on_date, "bookings_cancelled": cancelled})
+    sync_course_plan(session, course.id, today=today)
+    return _summaries(session, [course])[0]
 
 
+@command(Action.END_COURSE, Change.COURSES, Change.BOOKINGS)
 def end_course(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     course_id: int,
     reason: CourseEndReason | str | None,
     note: str,
@@ -280,7 +260,7 @@ def end_course(
     expected_version: int | None = None,
 ) -> CourseSummary:
     """End a course by a recorded clinician decision; its future appointments go."""
-    _require_clinical(actor, "end a course")
+    actor = work.actor
     note = note.strip()
     errors: dict[str, str] = {}
     code: CourseEndReason | None = None
@@ -293,39 +273,24 @@ def end_course(
             errors["reason"] = f"{reason!r} is not a reason the app knows"
     if code is CourseEndReason.OTHER and not note:
         errors["note"] = "is required when the reason is Other: say what happened"
-    with uow.write() as session:
-        course = _load_active(session, course_id, expected_version, "it cannot be ended again")
-        errors.update(_date_errors("on_date", on_date, course.start_date, today))
-        if errors:
-            raise ValidationFailed(errors)
-        assert code is not None and on_date is not None
-        course.status = CourseStatus.ENDED
-        course.ended_on = on_date
-        course.end_reason = code
-        course.end_note = note
-        course.ended_by = actor.user_id
-        _flush(session)
-        audit.record(
-            session,
-            actor,
-            "course.end",
-            "course",
-            course.id,
-            {"on_date": on_date, "reason": code, "note": note},
-        )
-        sync_course_plan(session, course.id, today=today)
-        return _summaries(session, [course])[0]
+    session = work.session
+    course = _load_active(session, course_id, expected_version, "it cannot be ended again")
+    errors.update(_date_errors("on_date", on_date, course.start_date, today))
+    if errors:
+        raise ValidationFailed(errors)
+    assert code is not None and on_date is not None
+    course.status = CourseStatus.ENDED
+    course.ended_on = on_date
+    course.end_reason = code
+    course.end_note = note
+    course.ended_by = actor.user_id
+    _flush(session)
+    work.audit("course", course.id, {"on_date": on_date, "reason": code, "note": note})
+    sync_course_plan(session, course.id, today=today)
+    return _summaries(session, [course])[0]
 
 
 # -- internals ------------------------------------------------------------------------------
-
-
-def _require_clinical(actor: Actor, what: str) -> None:
-    if actor.role is Role.RECEPTIONIST:
-        raise UserError(
-            f"Only a nurse, prescriber or practice manager can {what}; "
-            f"{actor.display_name} is signed in as a receptionist."
-        )
 
 
 def _name(patient: Patient) -> str:

@@ -13,36 +13,39 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic_app.domain import patient_details
-from clinic_app.domain.actor import Actor
+from clinic_app.domain.changes import Change
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.errors import Conflict
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.name_keys import name_key
 from clinic_app.domain.patient_details import PatientDetails
+from clinic_app.domain.permissions import Action
 from clinic_app.persistence.base import utcnow
 from clinic_app.persistence.models import Patient
-from clinic_app.persistence.store import audit_log as audit
-from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services.envelope import Work, command
 from clinic_app.services.queries.patients import _DETAIL_FIELDS, PatientRecord, _load, _record
 
 
+@command(Action.CREATE_PATIENT, Change.PATIENTS)
 def create_patient(
-    uow: UnitOfWork, actor: Actor, details: PatientDetails, *, today: dt.date | None = None
+    work: Work, details: PatientDetails, *, today: dt.date | None = None
 ) -> PatientRecord:
+    actor = work.actor
     details = _checked(details, today)
-    with uow.write() as session:
-        _refuse_duplicate_nhs_number(session, details.nhs_number, None)
-        patient = Patient(**asdict(details), updated_by=actor.user_id)
-        _set_keys(patient)
-        session.add(patient)
-        _flush_or_explain(session)
-        audit.record(session, actor, "patient.create", "patient", patient.id)
-        return _record(session, patient)
+    session = work.session
+    _refuse_duplicate_nhs_number(session, details.nhs_number, None)
+    patient = Patient(**asdict(details), updated_by=actor.user_id)
+    _set_keys(patient)
+    session.add(patient)
+    _flush_or_explain(session)
+    work.audit("patient", patient.id, after={"nhs_number": patient.nhs_number})
+    work.changed(patients=[patient.id])
+    return _record(session, patient)
 
 
+@command(Action.UPDATE_PATIENT, Change.PATIENTS)
 def update_patient(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     patient_id: int,
     details: PatientDetails,
     *,
@@ -50,36 +53,45 @@ def update_patient(
     today: dt.date | None = None,
 ) -> PatientRecord:
     """Save an edit; refused if another workstation saved the patient since it was read."""
+    actor = work.actor
     details = _checked(details, today)
-    with uow.write() as session:
-        patient = _load(session, patient_id)
-        if patient.version != expected_version:
-            raise Conflict(
-                "This patient was changed on another workstation since you opened it. "
-                "Reload to see the latest details, then make your change again."
-            )
-        _refuse_duplicate_nhs_number(session, details.nhs_number, patient_id)
-        changes = {
-            name: (getattr(patient, name), getattr(details, name))
-            for name in _DETAIL_FIELDS
-            if getattr(patient, name) != getattr(details, name)
-        }
-        if not changes:
-            return _record(session, patient)
-        for name, (_old, new) in changes.items():
-            setattr(patient, name, new)
-        _set_keys(patient)
-        patient.updated_at = utcnow()
-        patient.updated_by = actor.user_id
-        try:
-            _flush_or_explain(session)
-        except StaleDataError as error:
-            raise Conflict(
-                "This patient was changed on another workstation at the same moment. "
-                "Reload and try again."
-            ) from error
-        audit.record(session, actor, "patient.update", "patient", patient.id, changes)
+    session = work.session
+    patient = _load(session, patient_id)
+    if patient.version != expected_version:
+        raise Conflict(
+            "This patient was changed on another workstation since you opened it. "
+            "Reload to see the latest details, then make your change again."
+        )
+    _refuse_duplicate_nhs_number(session, details.nhs_number, patient_id)
+    changes = {
+        name: (getattr(patient, name), getattr(details, name))
+        for name in _DETAIL_FIELDS
+        if getattr(patient, name) != getattr(details, name)
+    }
+    if not changes:
+        work.unchanged()
         return _record(session, patient)
+    for name, (_old, new) in changes.items():
+        setattr(patient, name, new)
+    _set_keys(patient)
+    patient.updated_at = utcnow()
+    patient.updated_by = actor.user_id
+    try:
+        _flush_or_explain(session)
+    except StaleDataError as error:
+        raise Conflict(
+            "This patient was changed on another workstation at the same moment. "
+            "Reload and try again."
+        ) from error
+    work.audit(
+        "patient",
+        patient.id,
+        changes,
+        before={name: old for name, (old, _new) in changes.items()},
+        after={name: new for name, (_old, new) in changes.items()},
+    )
+    work.changed(patients=[patient.id])
+    return _record(session, patient)
 
 
 def _checked(details: PatientDetails, today: dt.date | None) -> PatientDetails:

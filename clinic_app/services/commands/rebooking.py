@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session
 
 from clinic_app.domain.actor import Actor
 from clinic_app.domain.appointment_text import describe_start
+from clinic_app.domain.changes import Change
 from clinic_app.domain.codes import AppointmentStatus, SessionStatus, SlotStatus
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.errors import Conflict, NotFound
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.permissions import Action
 from clinic_app.persistence.base import utcnow
 from clinic_app.persistence.models import (
     Appointment,
@@ -27,7 +29,7 @@ from clinic_app.persistence.models import (
 )
 from clinic_app.persistence.store import audit_log as audit
 from clinic_app.persistence.store.slot_capacity import recount_slots
-from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services.envelope import Work, command
 from clinic_app.services.queries.rebooking import UNBOOKED, AffectedAppointment, _affected
 
 
@@ -38,27 +40,24 @@ class ClosureResult:
     affected: tuple[AffectedAppointment, ...]
 
 
-def cancel_session(
-    uow: UnitOfWork, actor: Actor, session_id: int, reason: str
-) -> list[AffectedAppointment]:
+@command(Action.CANCEL_SESSION, Change.SESSIONS, Change.BOOKINGS)
+def cancel_session(work: Work, session_id: int, reason: str) -> list[AffectedAppointment]:
     """Cancel a whole session; every patient booked into it is returned to rebook."""
+    actor = work.actor
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationFailed({"reason": "is required: say why the session is cancelled"})
-    with uow.write() as session:
-        row = _load_session(session, session_id)
-        if row.status is SessionStatus.CANCELLED:
-            raise Conflict("This session was already cancelled.")
-        affected = _cancel(session, actor, row, reason)
-        audit.record(
-            session,
-            actor,
-            "session.cancel",
-            "clinic_session",
-            row.id,
-            {"reason": reason, "unbooked": [a.appointment_id for a in affected]},
-        )
-        return affected
+    session = work.session
+    row = _load_session(session, session_id)
+    if row.status is SessionStatus.CANCELLED:
+        raise Conflict("This session was already cancelled.")
+    affected = _cancel(session, actor, row, reason)
+    work.audit(
+        "clinic_session",
+        row.id,
+        {"reason": reason, "unbooked": [a.appointment_id for a in affected]},
+    )
+    return affected
 
 
 def _cancel(
@@ -76,62 +75,59 @@ def _cancel(
     return affected
 
 
-def shorten_session(
-    uow: UnitOfWork, actor: Actor, session_id: int, new_end: dt.time
-) -> list[AffectedAppointment]:
+@command(Action.SHORTEN_SESSION, Change.SESSIONS, Change.BOOKINGS)
+def shorten_session(work: Work, session_id: int, new_end: dt.time) -> list[AffectedAppointment]:
     """End a session early: slots after ``new_end`` go, their patients are returned."""
-    with uow.write() as session:
-        row = _load_session(session, session_id)
-        if row.status is SessionStatus.CANCELLED:
-            raise Conflict("This session is cancelled; there is nothing to shorten.")
-        if new_end >= row.end_time:
-            raise ValidationFailed(
-                {"new_end": f"must be earlier than the current end, {row.end_time:%H:%M}"}
-            )
-        if _minutes(row.start_time, new_end) < row.slot_minutes:
-            raise ValidationFailed(
-                {
-                    "new_end": f"leaves no whole {row.slot_minutes}-minute slot after "
-                    f"{row.start_time:%H:%M}: cancel the session instead"
-                }
-            )
-        cutoff = dt.datetime.combine(row.session_date, new_end)
-        dropped = list(
-            session.scalars(select(Slot.id).where(Slot.session_id == row.id, Slot.end > cutoff))
+    actor = work.actor
+    session = work.session
+    row = _load_session(session, session_id)
+    if row.status is SessionStatus.CANCELLED:
+        raise Conflict("This session is cancelled; there is nothing to shorten.")
+    if new_end >= row.end_time:
+        raise ValidationFailed(
+            {"new_end": f"must be earlier than the current end, {row.end_time:%H:%M}"}
         )
-        seen = session.scalars(select(Appointment.status).where(Appointment.slot_id.in_(dropped)))
-        if any(s in (AppointmentStatus.ARRIVED, AppointmentStatus.FULFILLED) for s in seen):
-            raise ValidationFailed(
-                {"new_end": f"patients after {new_end:%H:%M} have already arrived or been seen"}
-            )
-        why = f"session on {format_date(row.session_date)} now ends at {new_end:%H:%M}"
-        affected = _unbook(session, actor, dropped, why)
-        session.execute(
-            update(Appointment)
-            .where(Appointment.slot_id.in_(dropped))
-            .values(slot_id=None)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(delete(Slot).where(Slot.id.in_(dropped)))
-        old_end = row.end_time
-        row.end_time = new_end
-        audit.record(
-            session,
-            actor,
-            "session.shorten",
-            "clinic_session",
-            row.id,
+    if _minutes(row.start_time, new_end) < row.slot_minutes:
+        raise ValidationFailed(
             {
-                "end_time": (old_end, new_end),
-                "unbooked": [a.appointment_id for a in affected],
-            },
+                "new_end": f"leaves no whole {row.slot_minutes}-minute slot after "
+                f"{row.start_time:%H:%M}: cancel the session instead"
+            }
         )
-        return affected
+    cutoff = dt.datetime.combine(row.session_date, new_end)
+    dropped = list(
+        session.scalars(select(Slot.id).where(Slot.session_id == row.id, Slot.end > cutoff))
+    )
+    seen = session.scalars(select(Appointment.status).where(Appointment.slot_id.in_(dropped)))
+    if any(s in (AppointmentStatus.ARRIVED, AppointmentStatus.FULFILLED) for s in seen):
+        raise ValidationFailed(
+            {"new_end": f"patients after {new_end:%H:%M} have already arrived or been seen"}
+        )
+    why = f"session on {format_date(row.session_date)} now ends at {new_end:%H:%M}"
+    affected = _unbook(session, actor, dropped, why)
+    session.execute(
+        update(Appointment)
+        .where(Appointment.slot_id.in_(dropped))
+        .values(slot_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(delete(Slot).where(Slot.id.in_(dropped)))
+    old_end = row.end_time
+    row.end_time = new_end
+    work.audit(
+        "clinic_session",
+        row.id,
+        {
+            "end_time": (old_end, new_end),
+            "unbooked": [a.appointment_id for a in affected],
+        },
+    )
+    return affected
 
 
+@command(Action.ADD_CLOSURE, Change.SESSIONS, Change.BOOKINGS, Change.COURSES)
 def add_closure(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     *,
     first_day: dt.date,
     last_day: dt.date,
@@ -143,6 +139,7 @@ def add_closure(
     Courses are planned around closures by the scheduling engine; the patients booked
     into the cancelled sessions are returned (and listed on ``rebooking_list``).
     """
+    actor = work.actor
     reason = " ".join(reason.split())
     location = " ".join(location.split())
     problems: dict[str, str] = {}
@@ -156,35 +153,32 @@ def add_closure(
         problems["location"] = "must be 80 characters or fewer"
     if problems:
         raise ValidationFailed(problems)
-    with uow.write() as session:
-        closure = Closure(first_day=first_day, last_day=last_day, reason=reason, location=location)
-        session.add(closure)
-        session.flush()
-        query = select(ClinicSession).where(
-            ClinicSession.session_date.between(first_day, last_day),
-            ClinicSession.status == SessionStatus.ACTIVE,
-        )
-        if location:
-            query = query.where(ClinicSession.location == location)
-        cancelled = session.scalars(query.order_by(ClinicSession.session_date)).all()
-        affected: list[AffectedAppointment] = []
-        for row in cancelled:
-            affected += _cancel(session, actor, row, f"clinic closed ({reason})")
-        audit.record(
-            session,
-            actor,
-            "closure.create",
-            "closure",
-            closure.id,
-            {
-                "first_day": first_day,
-                "last_day": last_day,
-                "reason": reason,
-                "location": location,
-                "sessions_cancelled": [row.id for row in cancelled],
-            },
-        )
-        return ClosureResult(closure.id, len(cancelled), tuple(affected))
+    session = work.session
+    closure = Closure(first_day=first_day, last_day=last_day, reason=reason, location=location)
+    session.add(closure)
+    session.flush()
+    query = select(ClinicSession).where(
+        ClinicSession.session_date.between(first_day, last_day),
+        ClinicSession.status == SessionStatus.ACTIVE,
+    )
+    if location:
+        query = query.where(ClinicSession.location == location)
+    cancelled = session.scalars(query.order_by(ClinicSession.session_date)).all()
+    affected: list[AffectedAppointment] = []
+    for row in cancelled:
+        affected += _cancel(session, actor, row, f"clinic closed ({reason})")
+    work.audit(
+        "closure",
+        closure.id,
+        {
+            "first_day": first_day,
+            "last_day": last_day,
+            "reason": reason,
+            "location": location,
+            "sessions_cancelled": [row.id for row in cancelled],
+        },
+    )
+    return ClosureResult(closure.id, len(cancelled), tuple(affected))
 
 
 def _unbook(

@@ -21,13 +21,13 @@ from clinic_app.domain.administration_checks import (
     Severity,
     check_administration,
 )
+from clinic_app.domain.changes import Change
 from clinic_app.domain.clinic_settings import ClinicSettings
 from clinic_app.domain.codes import (
     AdministrationStatus,
     AppointmentStatus,
     Authority,
     NotGivenReason,
-    Role,
     Route,
     Side,
     Site,
@@ -36,6 +36,7 @@ from clinic_app.domain.codes import (
 from clinic_app.domain.dose_volume import dose_volume
 from clinic_app.domain.errors import Conflict, UserError
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.permissions import Action
 from clinic_app.domain.recording_rules import (
     AdministrationInput,
     NotGivenInput,
@@ -53,13 +54,12 @@ from clinic_app.persistence.models import (
     Product,
     SafetyAcknowledgement,
 )
-from clinic_app.persistence.store import audit_log as audit
 from clinic_app.persistence.store.settings_store import read_settings
 from clinic_app.persistence.store.slot_capacity import release_slot
 from clinic_app.persistence.store.stock_ledger import record_movement, take_from_lot
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.booking import book_next_dose
-from clinic_app.services.commands.stock import require_role
+from clinic_app.services.commands.clinical_record import add_decision
+from clinic_app.services.envelope import Work, command
 from clinic_app.services.planning.course_plans import sync_course_plan
 from clinic_app.services.queries.recording import (
     _DOSE_PHASES,
@@ -67,7 +67,6 @@ from clinic_app.services.queries.recording import (
     AdministrationRecord,
     DoseTarget,
     Refused,
-    _add_decision,
     _as_lot_facts,
     _facts,
     _load_patient,
@@ -77,128 +76,122 @@ from clinic_app.services.queries.recording import (
     band_prefill_problems,
 )
 
-#: Who may record an injection, a prescriber's decision or a lab result.
-CLINICAL_ROLES = frozenset({Role.NURSE, Role.PRESCRIBER})
-
-
 log = logging.getLogger(__name__)
 
 
 # -- public: recording ---------------------------------------------------------------------
 
 
+@command(
+    Action.RECORD_ADMINISTRATION, Change.RECORDS, Change.BOOKINGS, Change.COURSES, Change.STOCK
+)
 def record_administration(
-    uow: UnitOfWork, actor: Actor, data: AdministrationInput, *, today: dt.date
+    work: Work, data: AdministrationInput, *, today: dt.date
 ) -> AdministrationRecord:
     """Record a dose as given, from an appointment or as a walk-in. One transaction."""
-    require_role(actor, CLINICAL_ROLES, "record an injection")
+    actor = work.actor
     errors = validate_administration_input(data)
     if errors:
         raise ValidationFailed(errors)
     rules = _platelet_rules()
     lot_id = data.lot_id
     assert lot_id is not None  # validated above
-    with uow.write() as session:
-        settings, patient, (target, course, appointment, takeover) = _open_dose(
-            session, data.patient_id, data.appointment_id, today
-        )
-        for decision in data.decisions:
-            _add_decision(session, actor, data.patient_id, course.id, decision, today)
-        session.flush()
-        facts = _facts(session, patient, target, today, settings, rules)
-        lot = _lot_facts(session, lot_id)
-        if lot is None:
-            raise ValidationFailed({"lot_id": "is not a lot in the clinic's stock"})
-        choice = Choice(
-            lot=lot,
-            route=data.route.strip().upper(),
-            site=SiteChoice(Site(str(data.site)), Side(str(data.side))),
-            site_reason=data.site_reason.strip(),
-        )
-        findings = check_administration(facts, choice)
-        if findings.refusals:
-            raise Refused(findings.refusals)
-        missing = findings.missing_acknowledgements(data.acknowledged)
-        if missing:
-            raise ValidationFailed(
-                {
-                    "acknowledged": "tick to confirm you have seen: "
-                    + " ".join(finding.message for finding in missing)
-                }
-            )
-        problems = band_prefill_problems(facts.platelets, data.needle_gauge, data.pressure_minutes)
-        if problems:
-            raise ValidationFailed(problems)
-        if appointment is None:
-            appointment = _walk_in_appointment(session, actor, target, today, takeover)
-        volume = dose_volume(target.dose_micrograms, lot.strength_micrograms_per_ml)
-        administration = Administration(
-            appointment_id=appointment.id,
-            patient_id=data.patient_id,
-            course_id=course.id,
-            status=AdministrationStatus.COMPLETED,
-            status_reason=None,
-            occurred_at=_occurred_at(today),
-            product_id=_lot_product_id(session, lot.lot_id),
-            lot_id=lot.lot_id,
-            lot_number=lot.lot_number,
-            lot_expiry=lot.expiry,
-            dose_micrograms=target.dose_micrograms,
-            volume_ml=volume.volume_float,
-            route=Route(choice.route),
-            site=choice.site.site if choice.site else None,
-            side=choice.site.side if choice.site else None,
-            site_reason=choice.site_reason,
-            needle_gauge=data.needle_gauge,
-            pressure_minutes=data.pressure_minutes,
-            performer_id=actor.user_id,
-            authority=Authority(str(data.authority)),
-            consent=True,
-            reaction=data.reaction.strip(),
-            notes=data.notes.strip(),
-        )
-        session.add(administration)
-        _flush_or_explain(session, target)
-        if not take_from_lot(session, lot.lot_id, 1):
-            raise UserError(
-                f"Lot {lot.lot_number} has no doses left, or was quarantined or recalled, on "
-                "another workstation just now: choose another lot. Nothing was saved."
-            )
-        record_movement(
-            session,
-            actor,
-            lot.lot_id,
-            StockMovementKind.ADMINISTERED,
-            -1,
-            administration_id=administration.id,
-        )
-        appointment.status = AppointmentStatus.FULFILLED
-        appointment.updated_at = utcnow()
-        acknowledged = _store_acknowledgements(
-            session, actor, administration, findings.to_acknowledge
-        )
-        _flush_or_explain(session, target)
-        audit.record(
-            session,
-            actor,
-            "administration.record",
-            "administration",
-            administration.id,
+    session = work.session
+    settings, patient, (target, course, appointment, takeover) = _open_dose(
+        session, data.patient_id, data.appointment_id, today
+    )
+    for decision in data.decisions:
+        add_decision(work, data.patient_id, course.id, decision, today)
+    session.flush()
+    facts = _facts(session, patient, target, today, settings, rules)
+    lot = _lot_facts(session, lot_id)
+    if lot is None:
+        raise ValidationFailed({"lot_id": "is not a lot in the clinic's stock"})
+    choice = Choice(
+        lot=lot,
+        route=data.route.strip().upper(),
+        site=SiteChoice(Site(str(data.site)), Side(str(data.side))),
+        site_reason=data.site_reason.strip(),
+    )
+    findings = check_administration(facts, choice)
+    if findings.refusals:
+        raise Refused(findings.refusals)
+    missing = findings.missing_acknowledgements(data.acknowledged)
+    if missing:
+        raise ValidationFailed(
             {
-                "appointment_id": appointment.id,
-                "walk_in": appointment.walk_in,
-                "course_id": course.id,
-                "dose_number": target.dose_number,
-                "lot_number": lot.lot_number,
-                "dose_micrograms": target.dose_micrograms,
-                "volume_ml": volume.volume_float,
-                "route": choice.route,
-                "site": choice.site.label() if choice.site else "",
-                "acknowledged": acknowledged,
-            },
+                "acknowledged": "tick to confirm you have seen: "
+                + " ".join(finding.message for finding in missing)
+            }
         )
-        _replan_and_book(session, actor, administration, course.id, today, settings, book=True)
-        return _record(session, administration)
+    problems = band_prefill_problems(facts.platelets, data.needle_gauge, data.pressure_minutes)
+    if problems:
+        raise ValidationFailed(problems)
+    if appointment is None:
+        appointment = _walk_in_appointment(session, actor, target, today, takeover)
+    volume = dose_volume(target.dose_micrograms, lot.strength_micrograms_per_ml)
+    administration = Administration(
+        appointment_id=appointment.id,
+        patient_id=data.patient_id,
+        course_id=course.id,
+        status=AdministrationStatus.COMPLETED,
+        status_reason=None,
+        occurred_at=_occurred_at(today),
+        product_id=_lot_product_id(session, lot.lot_id),
+        lot_id=lot.lot_id,
+        lot_number=lot.lot_number,
+        lot_expiry=lot.expiry,
+        dose_micrograms=target.dose_micrograms,
+        volume_ml=volume.volume_float,
+        route=Route(choice.route),
+        site=choice.site.site if choice.site else None,
+        side=choice.site.side if choice.site else None,
+        site_reason=choice.site_reason,
+        needle_gauge=data.needle_gauge,
+        pressure_minutes=data.pressure_minutes,
+        performer_id=actor.user_id,
+        authority=Authority(str(data.authority)),
+        consent=True,
+        reaction=data.reaction.strip(),
+        notes=data.notes.strip(),
+    )
+    session.add(administration)
+    _flush_or_explain(session, target)
+    if not take_from_lot(session, lot.lot_id, 1):
+        raise UserError(
+            f"Lot {lot.lot_number} has no doses left, or was quarantined or recalled, on "
+            "another workstation just now: choose another lot. Nothing was saved."
+        )
+    record_movement(
+        session,
+        actor,
+        lot.lot_id,
+        StockMovementKind.ADMINISTERED,
+        -1,
+        administration_id=administration.id,
+    )
+    appointment.status = AppointmentStatus.FULFILLED
+    appointment.updated_at = utcnow()
+    acknowledged = _store_acknowledgements(session, actor, administration, findings.to_acknowledge)
+    _flush_or_explain(session, target)
+    work.audit(
+        "administration",
+        administration.id,
+        {
+            "appointment_id": appointment.id,
+            "walk_in": appointment.walk_in,
+            "course_id": course.id,
+            "dose_number": target.dose_number,
+            "lot_number": lot.lot_number,
+            "dose_micrograms": target.dose_micrograms,
+            "volume_ml": volume.volume_float,
+            "route": choice.route,
+            "site": choice.site.label() if choice.site else "",
+            "acknowledged": acknowledged,
+        },
+    )
+    _replan_and_book(session, actor, administration, course.id, today, settings, book=True)
+    return _record(session, administration)
 
 
 def _open_dose(
@@ -212,58 +205,54 @@ def _open_dose(
     return settings, patient, _resolve_target(session, patient_id, appointment_id, today, settings)
 
 
-def record_not_given(
-    uow: UnitOfWork, actor: Actor, data: NotGivenInput, *, today: dt.date
-) -> AdministrationRecord:
+@command(Action.RECORD_NOT_GIVEN, Change.RECORDS, Change.BOOKINGS, Change.COURSES)
+def record_not_given(work: Work, data: NotGivenInput, *, today: dt.date) -> AdministrationRecord:
     """Record that a due dose was not given, and why; the dose is re-planned."""
-    require_role(actor, CLINICAL_ROLES, "record a dose as not given")
+    actor = work.actor
     errors = validate_not_given(data)
     if errors:
         raise ValidationFailed(errors)
     reason = NotGivenReason(data.reason)
     note = " ".join(data.note.split())
-    with uow.write() as session:
-        settings, _patient, (target, course, appointment, takeover) = _open_dose(
-            session, data.patient_id, data.appointment_id, today
+    session = work.session
+    settings, _patient, (target, course, appointment, takeover) = _open_dose(
+        session, data.patient_id, data.appointment_id, today
+    )
+    text = f"Not given: {reason.label.lower()}" + (f" ({note})" if note else "")
+    if appointment is None:
+        appointment = _walk_in_appointment(
+            session, actor, target, today, takeover, AppointmentStatus.CANCELLED
         )
-        text = f"Not given: {reason.label.lower()}" + (f" ({note})" if note else "")
-        if appointment is None:
-            appointment = _walk_in_appointment(
-                session, actor, target, today, takeover, AppointmentStatus.CANCELLED
-            )
-            appointment.cancelation_reason = text
-        else:
-            _cancel(session, appointment, text)
-        administration = Administration(
-            appointment_id=appointment.id,
-            patient_id=data.patient_id,
-            course_id=course.id,
-            status=AdministrationStatus.NOT_DONE,
-            status_reason=reason,
-            occurred_at=_occurred_at(today),
-            dose_micrograms=target.dose_micrograms,
-            performer_id=actor.user_id,
-            consent=False,
-            notes=note,
-        )
-        session.add(administration)
-        _flush_or_explain(session, target)
-        audit.record(
-            session,
-            actor,
-            "administration.not_given",
-            "administration",
-            administration.id,
-            {
-                "appointment_id": appointment.id,
-                "course_id": course.id,
-                "dose_number": target.dose_number,
-                "reason": reason,
-                "note": note,
-            },
-        )
-        _replan_and_book(session, actor, administration, course.id, today, settings, book=False)
-        return _record(session, administration)
+        appointment.cancelation_reason = text
+    else:
+        _cancel(session, appointment, text)
+    administration = Administration(
+        appointment_id=appointment.id,
+        patient_id=data.patient_id,
+        course_id=course.id,
+        status=AdministrationStatus.NOT_DONE,
+        status_reason=reason,
+        occurred_at=_occurred_at(today),
+        dose_micrograms=target.dose_micrograms,
+        performer_id=actor.user_id,
+        consent=False,
+        notes=note,
+    )
+    session.add(administration)
+    _flush_or_explain(session, target)
+    work.audit(
+        "administration",
+        administration.id,
+        {
+            "appointment_id": appointment.id,
+            "course_id": course.id,
+            "dose_number": target.dose_number,
+            "reason": reason,
+            "note": note,
+        },
+    )
+    _replan_and_book(session, actor, administration, course.id, today, settings, book=False)
+    return _record(session, administration)
 
 
 def _walk_in_appointment(

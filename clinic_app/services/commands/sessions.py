@@ -12,12 +12,13 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clinic_app.domain.actor import Actor
+from clinic_app.domain.changes import Change
 from clinic_app.domain.clinic_calendar import WEEKDAY_NAMES, ClinicCalendar
 from clinic_app.domain.clinic_settings import ClinicSettings
 from clinic_app.domain.codes import SessionStatus, SlotStatus
 from clinic_app.domain.errors import Conflict, NotFound
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.permissions import Action
 from clinic_app.persistence.models import (
     Appointment,
     ClinicSession,
@@ -26,10 +27,9 @@ from clinic_app.persistence.models import (
     Slot,
     User,
 )
-from clinic_app.persistence.store import audit_log as audit
 from clinic_app.persistence.store.settings_store import read_settings
 from clinic_app.persistence.store.slot_capacity import HOLDS_SLOT, recount_slots
-from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services.envelope import Work, command
 from clinic_app.services.queries.session_templates import (
     _TEMPLATE_FIELDS,
     WEEKDAY_LABELS,
@@ -63,35 +63,27 @@ class TemplateChange:
     sessions_created: int
 
 
-def create_template(
-    uow: UnitOfWork, actor: Actor, details: TemplateDetails, *, today: dt.date
-) -> TemplateChange:
+@command(Action.CREATE_SESSION_TEMPLATE, Change.SESSIONS)
+def create_template(work: Work, details: TemplateDetails, *, today: dt.date) -> TemplateChange:
     """Add a weekly session and generate its sessions for the booking horizon."""
     details = details.normalised()
-    with uow.write() as session:
-        settings = read_settings(session)
-        _raise_problems(_template_problems(session, details, settings, None))
-        template = SessionTemplate(**{name: getattr(details, name) for name in _TEMPLATE_FIELDS})
-        template.active = True
-        session.add(template)
-        session.flush()
-        created = _generate(session, today=today, until=None, template_ids=[template.id])
-        audit.record(
-            session,
-            actor,
-            "session_template.create",
-            "session_template",
-            template.id,
-            {"details": details, "sessions_created": created},
-        )
-        return TemplateChange(
-            _template_record(template, _user_name(session, details.nurse_id)), (), created
-        )
+    session = work.session
+    settings = read_settings(session)
+    _raise_problems(_template_problems(session, details, settings, None))
+    template = SessionTemplate(**{name: getattr(details, name) for name in _TEMPLATE_FIELDS})
+    template.active = True
+    session.add(template)
+    session.flush()
+    created = _generate(session, today=today, until=None, template_ids=[template.id])
+    work.audit("session_template", template.id, {"details": details, "sessions_created": created})
+    return TemplateChange(
+        _template_record(template, _user_name(session, details.nurse_id)), (), created
+    )
 
 
+@command(Action.UPDATE_SESSION_TEMPLATE, Change.SESSIONS, Change.BOOKINGS)
 def update_template(
-    uow: UnitOfWork,
-    actor: Actor,
+    work: Work,
     template_id: int,
     details: TemplateDetails,
     *,
@@ -104,56 +96,45 @@ def update_template(
     fit in) but keep their times; they are returned so someone decides what to do.
     """
     details = details.normalised()
-    with uow.write() as session:
-        template = _load_template(session, template_id)
-        settings = read_settings(session)
-        _raise_problems(_template_problems(session, details, settings, template_id))
-        before = _template_details(template)
-        for name in _TEMPLATE_FIELDS:
-            setattr(template, name, getattr(details, name))
-        session.flush()
-        kept = _refresh_future_sessions(session, template, today)
-        created = _generate(session, today=today, until=None, template_ids=[template.id])
-        audit.record(
-            session,
-            actor,
-            "session_template.update",
-            "session_template",
-            template.id,
-            {
-                "changes": {
-                    name: (getattr(before, name), getattr(details, name))
-                    for name in _TEMPLATE_FIELDS
-                    if getattr(before, name) != getattr(details, name)
-                },
-                "kept_sessions": [k.session_id for k in kept],
+    session = work.session
+    template = _load_template(session, template_id)
+    settings = read_settings(session)
+    _raise_problems(_template_problems(session, details, settings, template_id))
+    before = _template_details(template)
+    for name in _TEMPLATE_FIELDS:
+        setattr(template, name, getattr(details, name))
+    session.flush()
+    kept = _refresh_future_sessions(session, template, today)
+    created = _generate(session, today=today, until=None, template_ids=[template.id])
+    work.audit(
+        "session_template",
+        template.id,
+        {
+            "changes": {
+                name: (getattr(before, name), getattr(details, name))
+                for name in _TEMPLATE_FIELDS
+                if getattr(before, name) != getattr(details, name)
             },
-        )
-        record = _template_record(template, _user_name(session, template.nurse_id))
-        return TemplateChange(record, tuple(kept), created)
+            "kept_sessions": [k.session_id for k in kept],
+        },
+    )
+    record = _template_record(template, _user_name(session, template.nurse_id))
+    return TemplateChange(record, tuple(kept), created)
 
 
-def deactivate_template(
-    uow: UnitOfWork, actor: Actor, template_id: int, *, today: dt.date
-) -> TemplateChange:
+@command(Action.DEACTIVATE_SESSION_TEMPLATE, Change.SESSIONS, Change.BOOKINGS)
+def deactivate_template(work: Work, template_id: int, *, today: dt.date) -> TemplateChange:
     """Stop a weekly session: future sessions nobody is booked into are removed."""
-    with uow.write() as session:
-        template = _load_template(session, template_id)
-        if not template.active:
-            raise Conflict("This weekly session was already stopped.")
-        template.active = False
-        session.flush()
-        kept = _refresh_future_sessions(session, template, today)
-        audit.record(
-            session,
-            actor,
-            "session_template.deactivate",
-            "session_template",
-            template.id,
-            {"kept_sessions": [k.session_id for k in kept]},
-        )
-        record = _template_record(template, _user_name(session, template.nurse_id))
-        return TemplateChange(record, tuple(kept), 0)
+    session = work.session
+    template = _load_template(session, template_id)
+    if not template.active:
+        raise Conflict("This weekly session was already stopped.")
+    template.active = False
+    session.flush()
+    kept = _refresh_future_sessions(session, template, today)
+    work.audit("session_template", template.id, {"kept_sessions": [k.session_id for k in kept]})
+    record = _template_record(template, _user_name(session, template.nurse_id))
+    return TemplateChange(record, tuple(kept), 0)
 
 
 def _template_problems(
@@ -335,24 +316,16 @@ def _delete_sessions(session: Session, session_ids: Sequence[int]) -> None:
 # -- generating sessions ---------------------------------------------------------------
 
 
-def generate_sessions(
-    uow: UnitOfWork, actor: Actor, *, today: dt.date, until: dt.date | None = None
-) -> int:
+@command(Action.GENERATE_SESSIONS, Change.SESSIONS)
+def generate_sessions(work: Work, *, today: dt.date, until: dt.date | None = None) -> int:
     """Sessions and slots for every active template from today to ``until`` (default:
     the booking horizon). Returns how many sessions were created; rerunning creates none.
     """
-    with uow.write() as session:
-        created = _generate(session, today=today, until=until, template_ids=None)
-        if created:
-            audit.record(
-                session,
-                actor,
-                "sessions.generate",
-                "clinic_session",
-                None,
-                {"created": created, "from": today, "until": until},
-            )
-        return created
+    session = work.session
+    created = _generate(session, today=today, until=until, template_ids=None)
+    if created:
+        work.audit("clinic_session", None, {"created": created, "from": today, "until": until})
+    return created
 
 
 def _generate(
@@ -500,9 +473,8 @@ class SessionDetails:
     location: str = ""
 
 
-def create_session(
-    uow: UnitOfWork, actor: Actor, details: SessionDetails, *, today: dt.date
-) -> int:
+@command(Action.CREATE_SESSION, Change.SESSIONS)
+def create_session(work: Work, details: SessionDetails, *, today: dt.date) -> int:
     """Add a one-off session with its slots; returns the new session's id.
 
     Weekends and public holidays are allowed (that is what catch-up clinics are for);
@@ -511,45 +483,43 @@ def create_session(
     details = replace(
         details, room=details.room.strip(), location=" ".join(details.location.split())
     )
-    with uow.write() as session:
-        problems = _shape_problems(
-            details.start_time,
-            details.end_time,
-            details.slot_minutes,
-            details.capacity,
-            details.room,
-            details.location,
-        )
-        problems.update(_nurse_problems(session, details.nurse_id))
-        if details.session_date < today:
-            problems["session_date"] = "is in the past"
-        else:
-            closure = _closure_on(session, details.session_date, details.location)
-            if closure:
-                problems["session_date"] = f"the clinic is closed that day ({closure})"
-        if not problems and details.nurse_id is not None:
-            clash = _session_clash(session, details)
-            if clash:
-                problems["nurse_id"] = clash
-        _raise_problems(problems)
-        row: dict[str, object] = {
-            "template_id": None,
-            "session_date": details.session_date,
-            "start_time": details.start_time,
-            "end_time": details.end_time,
-            "slot_minutes": details.slot_minutes,
-            "capacity": details.capacity,
-            "nurse_id": details.nurse_id,
-            "room": details.room,
-            "location": details.location,
-            "status": SessionStatus.ACTIVE,
-            "cancel_reason": "",
-        }
-        (session_id,) = _insert_sessions(session, [row])
-        audit.record(
-            session, actor, "session.create", "clinic_session", session_id, {"details": details}
-        )
-        return session_id
+    session = work.session
+    problems = _shape_problems(
+        details.start_time,
+        details.end_time,
+        details.slot_minutes,
+        details.capacity,
+        details.room,
+        details.location,
+    )
+    problems.update(_nurse_problems(session, details.nurse_id))
+    if details.session_date < today:
+        problems["session_date"] = "is in the past"
+    else:
+        closure = _closure_on(session, details.session_date, details.location)
+        if closure:
+            problems["session_date"] = f"the clinic is closed that day ({closure})"
+    if not problems and details.nurse_id is not None:
+        clash = _session_clash(session, details)
+        if clash:
+            problems["nurse_id"] = clash
+    _raise_problems(problems)
+    row: dict[str, object] = {
+        "template_id": None,
+        "session_date": details.session_date,
+        "start_time": details.start_time,
+        "end_time": details.end_time,
+        "slot_minutes": details.slot_minutes,
+        "capacity": details.capacity,
+        "nurse_id": details.nurse_id,
+        "room": details.room,
+        "location": details.location,
+        "status": SessionStatus.ACTIVE,
+        "cancel_reason": "",
+    }
+    (session_id,) = _insert_sessions(session, [row])
+    work.audit("clinic_session", session_id, {"details": details})
+    return session_id
 
 
 def _closure_on(session: Session, day: dt.date, location: str) -> str | None:

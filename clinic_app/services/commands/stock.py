@@ -9,8 +9,8 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from clinic_app.domain.actor import Actor
-from clinic_app.domain.codes import LotStatus, Role, StockMovementKind
+from clinic_app.domain.changes import Change
+from clinic_app.domain.codes import LotStatus, StockMovementKind
 from clinic_app.domain.errors import Conflict, NotFound, UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.lot_rules import (
@@ -19,26 +19,18 @@ from clinic_app.domain.lot_rules import (
     normalise_lot_number,
     validate_lot_input,
 )
+from clinic_app.domain.permissions import Action
 from clinic_app.persistence.models import Lot, Product
-from clinic_app.persistence.store import audit_log as audit
 from clinic_app.persistence.store.stock_ledger import _rowcount, record_movement, take_from_lot
-from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services.envelope import Work, command
 from clinic_app.services.queries.stock import LotRow, _read_lot
-
-STOCK_ROLES = frozenset({Role.NURSE, Role.MANAGER, Role.PRESCRIBER})
-
-
-def require_role(actor: Actor, roles: frozenset[Role], doing: str) -> None:
-    if actor.role not in roles:
-        allowed = " or ".join(sorted(role.label.lower() for role in roles))
-        raise UserError(f"Only a {allowed} can {doing}; you are signed in as {actor.role.label}.")
-
 
 # -- changing -----------------------------------------------------------------------------
 
 
-def receive_lot(uow: UnitOfWork, actor: Actor, lot: LotInput, *, today: dt.date) -> LotRow:
-    require_role(actor, STOCK_ROLES, "receive stock")
+@command(Action.RECEIVE_LOT, Change.STOCK)
+def receive_lot(work: Work, lot: LotInput, *, today: dt.date) -> LotRow:
+    actor = work.actor
     errors = validate_lot_input(lot, today)
     if errors:
         raise ValidationFailed(errors)
@@ -46,79 +38,72 @@ def receive_lot(uow: UnitOfWork, actor: Actor, lot: LotInput, *, today: dt.date)
     assert lot.quantity is not None
     number = normalise_lot_number(lot.lot_number)
     supplier = " ".join(lot.supplier.split())
-    with uow.write() as session:
-        product = session.get(Product, lot.product_id)
-        if product is None or not product.active:
-            raise ValidationFailed({"product_id": "is not a product the clinic stocks"})
-        existing = session.execute(
-            select(Lot.received_on).where(Lot.product_id == product.id, Lot.lot_number == number)
-        ).first()
-        if existing is not None:
-            raise ValidationFailed(
-                {
-                    "lot_number": f"{number} of this product was already received on "
-                    f"{existing.received_on:%d/%m/%Y}: adjust that lot's count instead"
-                }
-            )
-        row = Lot(
-            product_id=product.id,
-            lot_number=number,
-            expiry_date=lot.expiry_date,
-            quantity_received=lot.quantity,
-            quantity_remaining=lot.quantity,
-            supplier=supplier,
-            received_on=today,
-            received_by=actor.user_id,
-            status=LotStatus.AVAILABLE,
-        )
-        session.add(row)
-        session.flush()
-        record_movement(
-            session, actor, row.id, StockMovementKind.RECEIVED, lot.quantity, "delivery"
-        )
-        audit.record(
-            session,
-            actor,
-            "lot.receive",
-            "lot",
-            row.id,
+    session = work.session
+    product = session.get(Product, lot.product_id)
+    if product is None or not product.active:
+        raise ValidationFailed({"product_id": "is not a product the clinic stocks"})
+    existing = session.execute(
+        select(Lot.received_on).where(Lot.product_id == product.id, Lot.lot_number == number)
+    ).first()
+    if existing is not None:
+        raise ValidationFailed(
             {
-                "product_id": product.id,
-                "lot_number": number,
-                "expiry_date": lot.expiry_date,
-                "quantity": lot.quantity,
-                "supplier": supplier,
-            },
+                "lot_number": f"{number} of this product was already received on "
+                f"{existing.received_on:%d/%m/%Y}: adjust that lot's count instead"
+            }
         )
-        return _read_lot(session, row.id, today)
+    row = Lot(
+        product_id=product.id,
+        lot_number=number,
+        expiry_date=lot.expiry_date,
+        quantity_received=lot.quantity,
+        quantity_remaining=lot.quantity,
+        supplier=supplier,
+        received_on=today,
+        received_by=actor.user_id,
+        status=LotStatus.AVAILABLE,
+    )
+    session.add(row)
+    session.flush()
+    record_movement(session, actor, row.id, StockMovementKind.RECEIVED, lot.quantity, "delivery")
+    work.audit(
+        "lot",
+        row.id,
+        {
+            "product_id": product.id,
+            "lot_number": number,
+            "expiry_date": lot.expiry_date,
+            "quantity": lot.quantity,
+            "supplier": supplier,
+        },
+    )
+    return _read_lot(session, row.id, today)
 
 
-def quarantine_lot(
-    uow: UnitOfWork, actor: Actor, lot_id: int, reason: str, *, today: dt.date
-) -> LotRow:
+@command(Action.QUARANTINE_LOT, Change.STOCK)
+def quarantine_lot(work: Work, lot_id: int, reason: str, *, today: dt.date) -> LotRow:
     """Stop a lot being chosen while a problem is checked (it can be released)."""
-    return _set_status(uow, actor, lot_id, LotStatus.QUARANTINED, reason, today)
+    return _set_status(work, lot_id, LotStatus.QUARANTINED, reason, today)
 
 
-def recall_lot(
-    uow: UnitOfWork, actor: Actor, lot_id: int, reason: str, *, today: dt.date
-) -> LotRow:
+@command(Action.RECALL_LOT, Change.STOCK)
+def recall_lot(work: Work, lot_id: int, reason: str, *, today: dt.date) -> LotRow:
     """A manufacturer's recall: the lot can never be chosen again (use lot trace next)."""
-    return _set_status(uow, actor, lot_id, LotStatus.RECALLED, reason, today)
+    return _set_status(work, lot_id, LotStatus.RECALLED, reason, today)
 
 
-def release_lot(
-    uow: UnitOfWork, actor: Actor, lot_id: int, reason: str, *, today: dt.date
-) -> LotRow:
+@command(Action.RELEASE_LOT, Change.STOCK)
+def release_lot(work: Work, lot_id: int, reason: str, *, today: dt.date) -> LotRow:
     """Return a quarantined lot to use; a recalled lot is never released."""
-    return _set_status(uow, actor, lot_id, LotStatus.AVAILABLE, reason, today)
+    return _set_status(work, lot_id, LotStatus.AVAILABLE, reason, today)
 
 
+@command(Action.RECORD_WASTAGE, Change.STOCK)
 def record_wastage(
-    uow: UnitOfWork, actor: Actor, lot_id: int, quantity: int, reason: str, *, today: dt.date
+    work: Work, lot_id: int, quantity: int, reason: str, *, today: dt.date
 ) -> LotRow:
     """Doses broken, dropped, drawn up and not given, or expired and disposed of."""
-    require_role(actor, STOCK_ROLES, "record wasted stock")
+    actor = work.actor
     reason = " ".join(reason.split())
     errors: dict[str, str] = {}
     if not 1 <= quantity <= MAX_QUANTITY:
@@ -127,28 +112,22 @@ def record_wastage(
         errors["reason"] = "is required (e.g. ampoule broken, expired and disposed of)"
     if errors:
         raise ValidationFailed(errors)
-    with uow.write() as session:
-        lot = _load_lot(session, lot_id)
-        taken = take_from_lot(session, lot_id, quantity)
-        if not taken:
-            raise ValidationFailed(
-                {
-                    "quantity": f"is more than lot {lot.lot_number} holds "
-                    f"({lot.quantity_remaining} left)"
-                }
-            )
-        record_movement(session, actor, lot_id, StockMovementKind.WASTED, -quantity, reason)
-        audit.record(
-            session, actor, "lot.waste", "lot", lot_id, {"quantity": quantity, "reason": reason}
+    session = work.session
+    lot = _load_lot(session, lot_id)
+    taken = take_from_lot(session, lot_id, quantity)
+    if not taken:
+        raise ValidationFailed(
+            {"quantity": f"is more than lot {lot.lot_number} holds ({lot.quantity_remaining} left)"}
         )
-        return _read_lot(session, lot_id, today)
+    record_movement(session, actor, lot_id, StockMovementKind.WASTED, -quantity, reason)
+    work.audit("lot", lot_id, {"quantity": quantity, "reason": reason})
+    return _read_lot(session, lot_id, today)
 
 
-def adjust_stock(
-    uow: UnitOfWork, actor: Actor, lot_id: int, counted: int, reason: str, *, today: dt.date
-) -> LotRow:
+@command(Action.ADJUST_STOCK, Change.STOCK)
+def adjust_stock(work: Work, lot_id: int, counted: int, reason: str, *, today: dt.date) -> LotRow:
     """Set a lot's count to what was counted on the shelf, with the difference in the ledger."""
-    require_role(actor, STOCK_ROLES, "correct a stock count")
+    actor = work.actor
     reason = " ".join(reason.split())
     errors: dict[str, str] = {}
     if counted < 0:
@@ -157,75 +136,54 @@ def adjust_stock(
         errors["reason"] = "is required (e.g. stock count on 21/11)"
     if errors:
         raise ValidationFailed(errors)
-    with uow.write() as session:
-        lot = _load_lot(session, lot_id)
-        if counted > lot.quantity_received:
-            raise ValidationFailed(
-                {"counted": f"is more than the {lot.quantity_received} received in this lot"}
-            )
-        change = counted - lot.quantity_remaining
-        if change == 0:
-            return _read_lot(session, lot_id, today)
-        done = _rowcount(
-            session.execute(
-                update(Lot)
-                .where(Lot.id == lot_id, Lot.quantity_remaining == lot.quantity_remaining)
-                .values(quantity_remaining=counted, version=Lot.version + 1)
-            )
+    session = work.session
+    lot = _load_lot(session, lot_id)
+    if counted > lot.quantity_received:
+        raise ValidationFailed(
+            {"counted": f"is more than the {lot.quantity_received} received in this lot"}
         )
-        if not done:
-            raise Conflict("This lot's stock changed on another workstation: count again.")
-        record_movement(session, actor, lot_id, StockMovementKind.ADJUSTED, change, reason)
-        audit.record(
-            session,
-            actor,
-            "lot.adjust",
-            "lot",
-            lot_id,
-            {"from": lot.quantity_remaining, "to": counted, "reason": reason},
-        )
-        session.expire(lot)
+    change = counted - lot.quantity_remaining
+    if change == 0:
         return _read_lot(session, lot_id, today)
+    done = _rowcount(
+        session.execute(
+            update(Lot)
+            .where(Lot.id == lot_id, Lot.quantity_remaining == lot.quantity_remaining)
+            .values(quantity_remaining=counted, version=Lot.version + 1)
+        )
+    )
+    if not done:
+        raise Conflict("This lot's stock changed on another workstation: count again.")
+    record_movement(session, actor, lot_id, StockMovementKind.ADJUSTED, change, reason)
+    work.audit("lot", lot_id, {"from": lot.quantity_remaining, "to": counted, "reason": reason})
+    session.expire(lot)
+    return _read_lot(session, lot_id, today)
 
 
-def _set_status(
-    uow: UnitOfWork, actor: Actor, lot_id: int, status: LotStatus, reason: str, today: dt.date
-) -> LotRow:
-    verb = {
-        LotStatus.QUARANTINED: "quarantine",
-        LotStatus.RECALLED: "recall",
-        LotStatus.AVAILABLE: "release",
-    }[status]
-    require_role(actor, STOCK_ROLES, f"{verb} a lot")
+def _set_status(work: Work, lot_id: int, status: LotStatus, reason: str, today: dt.date) -> LotRow:
     reason = " ".join(reason.split())
     if not reason:
         raise ValidationFailed({"reason": "is required (e.g. the recall notice's reference)"})
-    with uow.write() as session:
-        lot = _load_lot(session, lot_id)
-        before = lot.status
-        if before is status:
-            return _read_lot(session, lot_id, today)
-        if before is LotStatus.RECALLED:
-            raise UserError(f"Lot {lot.lot_number} has been recalled: it can never be used again.")
-        done = _rowcount(
-            session.execute(
-                update(Lot)
-                .where(Lot.id == lot_id, Lot.status == before)
-                .values(status=status, version=Lot.version + 1)
-            )
-        )
-        if not done:
-            raise Conflict("This lot was changed on another workstation: look again.")
-        audit.record(
-            session,
-            actor,
-            f"lot.{verb}",
-            "lot",
-            lot_id,
-            {"from": before, "to": status, "reason": reason},
-        )
-        session.expire(lot)
+    session = work.session
+    lot = _load_lot(session, lot_id)
+    before = lot.status
+    if before is status:
+        work.unchanged()
         return _read_lot(session, lot_id, today)
+    if before is LotStatus.RECALLED:
+        raise UserError(f"Lot {lot.lot_number} has been recalled: it can never be used again.")
+    done = _rowcount(
+        session.execute(
+            update(Lot)
+            .where(Lot.id == lot_id, Lot.status == before)
+            .values(status=status, version=Lot.version + 1)
+        )
+    )
+    if not done:
+        raise Conflict("This lot was changed on another workstation: look again.")
+    work.audit("lot", lot_id, {"reason": reason}, before=before, after=status)
+    session.expire(lot)
+    return _read_lot(session, lot_id, today)
 
 
 def _load_lot(session: Session, lot_id: int) -> Lot:

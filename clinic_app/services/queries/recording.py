@@ -10,7 +10,6 @@ from dataclasses import dataclass, replace
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clinic_app.domain.actor import Actor
 from clinic_app.domain.administration_checks import (
     ONCE_PER_COURSE,
     CheckFacts,
@@ -40,7 +39,6 @@ from clinic_app.domain.codes import (
 )
 from clinic_app.domain.dose_volume import DoseVolume, dose_volume, format_dose, to_micrograms
 from clinic_app.domain.errors import NotFound, UserError
-from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.platelet_bands import (
     PlateletAssessment,
     PlateletRules,
@@ -49,7 +47,6 @@ from clinic_app.domain.platelet_bands import (
 )
 from clinic_app.domain.protocol import Dose, Protocol
 from clinic_app.domain.protocol_snapshot import protocol_from_json
-from clinic_app.domain.recording_rules import DecisionInput, validate_decision
 from clinic_app.domain.site_rotation import SiteChoice, site_label, suggest_site
 from clinic_app.persistence.models import (
     Administration,
@@ -63,7 +60,6 @@ from clinic_app.persistence.models import (
     SafetyAcknowledgement,
     User,
 )
-from clinic_app.persistence.store import audit_log as audit
 from clinic_app.persistence.store.settings_store import clinic_calendar, read_settings
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.library.thresholds import platelet_rules
@@ -671,57 +667,6 @@ def _load_patient(session: Session, patient_id: int) -> Patient:
             f"{patient.status.label.lower()}: no dose can be recorded."
         )
     return patient
-
-
-# -- writing helpers -------------------------------------------------------------------------------
-
-
-def _add_decision(
-    session: Session,
-    actor: Actor,
-    patient_id: int,
-    course_id: int | None,
-    entry: DecisionInput,
-    today: dt.date,
-) -> PrescriberDecision:
-    errors = validate_decision(
-        entry.topic,
-        entry.decision,
-        entry.prescriber_name,
-        entry.decided_on,
-        entry.valid_until,
-        today=today,
-    )
-    if errors:
-        raise ValidationFailed({f"decision_{k}": v for k, v in errors.items()})
-    facts = entry.as_facts(course_id)
-    assert facts is not None
-    row = PrescriberDecision(
-        patient_id=patient_id,
-        course_id=course_id,
-        topic=facts.topic,
-        decision=facts.decision,
-        prescriber_name=facts.prescriber_name,
-        decided_on=facts.decided_on,
-        valid_until=facts.valid_until,
-        recorded_by=actor.user_id,
-    )
-    session.add(row)
-    session.flush()
-    audit.record(
-        session,
-        actor,
-        "prescriber_decision.record",
-        "prescriber_decision",
-        row.id,
-        {
-            "topic": facts.topic,
-            "prescriber_name": facts.prescriber_name,
-            "decided_on": facts.decided_on,
-            "decision": facts.decision,
-        },
-    )
-    return row
 
 
 def _platelet_rules() -> PlateletRules:
