@@ -882,8 +882,8 @@ def invent_history(
 
     Loading dates come from the engine; maintenance is walked forward by the
     interval from each dose given (a few days late now and then, a few missed
-    and given a week later), which is exactly the rule the engine applies. Nothing
-    is given on or after ``stop``.
+    and given a week later), which is exactly the rule the engine applies. The days
+    given are in date order, one a day (what the engine requires of ``given``).
     """
     history_from = today - dt.timedelta(days=HISTORY_DAYS)
     first = _plan(calendar, protocol, start, (), start, factor, None)
@@ -904,7 +904,14 @@ def invent_history(
         skip_to = history_from - dt.timedelta(days=400)
         if when < skip_to - dt.timedelta(days=60):
             given.append(_next_open(calendar, when))
-            when = skip_to - dt.timedelta(days=rng.randrange(0, 60))
+            # Rolling that dose to an open day (over a weekend or bank holidays) can
+            # carry it into the 60 days the restart is drawn from: restart after it.
+            when = max(
+                skip_to - dt.timedelta(days=rng.randrange(0, 60)),
+                given[-1] + dt.timedelta(days=1),
+            )
+        # From here every candidate day is after the last dose given, and rolling to
+        # an open day only moves it later: doses stay one a day, in date order.
         while True:
             if rng.random() < 0.15:
                 when += dt.timedelta(days=rng.randrange(1, 6))
