@@ -608,25 +608,6 @@ class _Builder:
             self.snapshots[protocol.id] = protocol_to_json(protocol)
         return self.snapshots[protocol.id]
 
-    def _plan(
-        self,
-        protocol: Protocol,
-        start: dt.date,
-        given: tuple[dt.date, ...],
-        as_of: dt.date,
-        factor: float,
-        loading_ended: dt.date | None,
-    ) -> Any:
-        state = CourseState(
-            protocol=protocol,
-            start=start,
-            given=given,
-            as_of=as_of,
-            interval_factor=factor,
-            loading_ended=loading_ended,
-        )
-        return plan_course(state, self.calendar, horizon_months=PLAN_HORIZON_MONTHS)
-
     def _history_and_plan(
         self,
         course_id: int,
@@ -635,54 +616,31 @@ class _Builder:
         appointments: list[dict[str, Any]],
         given_details: list[dict[str, Any] | None],
     ) -> None:
-        """Invent a plausible past for a course, then plan its future with the engine.
-
-        Loading dates come from the engine; maintenance is walked forward by the
-        interval from each dose given (a few days late now and then, a few missed
-        and given a week later), which is exactly the rule the engine applies.
-        """
-        rng = self.rng
+        """Invent a plausible past for a course, then plan its future with the engine."""
         protocol: Protocol = extra["protocol"]
         start: dt.date = row["start_date"]
-        stop: dt.date = row["ended_on"] or self.today
         factor: float = row["interval_factor"]
         loading_ended: dt.date | None = row["loading_ended_on"]
         history_from = self.today - dt.timedelta(days=HISTORY_DAYS)
-        first = self._plan(protocol, start, (), start, factor, None)
-        given: list[dt.date] = []
-        for dose in first.doses:
-            if dose.phase != "loading" or dose.status != "planned":
-                continue
-            if dose.date >= stop or (loading_ended is not None and dose.date >= loading_ended):
-                break
-            given.append(dose.date)
-        missed: list[dt.date] = []
-        still_loading = protocol.loading.open_ended and loading_ended is None
-        if not still_loading and (given or not protocol.loading.steps):
-            interval = protocol.maintenance.every.divided_by(factor)
-            when = interval.add_to(given[-1]) if given else start
-            # Doses long before the stored history only need counting, not dating
-            # exactly: jump to the last interval before the history window.
-            skip_to = history_from - dt.timedelta(days=400)
-            if when < skip_to - dt.timedelta(days=60):
-                given.append(self._next_open(when))
-                when = skip_to - dt.timedelta(days=rng.randrange(0, 60))
-            while True:
-                if rng.random() < 0.15:
-                    when += dt.timedelta(days=rng.randrange(1, 6))
-                when = self._next_open(when)
-                if when >= stop:
-                    break
-                if when >= history_from and rng.random() < 0.04:
-                    missed.append(when)
-                    when = self._next_open(when + dt.timedelta(days=7))
-                    if when >= stop:
-                        break
-                given.append(when)
-                when = interval.add_to(when)
+        given, missed = invent_history(
+            self.rng,
+            self.calendar,
+            self.today,
+            protocol,
+            start,
+            row["ended_on"] or self.today,
+            factor,
+            loading_ended,
+        )
         patient_id = row["patient_id"]
-        final = self._plan(
-            protocol, start, tuple(given), max(self.today, start), factor, loading_ended
+        final = _plan(
+            self.calendar,
+            protocol,
+            start,
+            tuple(given),
+            max(self.today, start),
+            factor,
+            loading_ended,
         )
         numbered = [d for d in final.doses if d.status == "given"]
         for count, (when, dose) in enumerate(zip(given, numbered, strict=False), start=1):
@@ -748,11 +706,6 @@ class _Builder:
             given_details.append(None)
             if dose.date > horizon:
                 break  # beyond the booking horizon one planned dose is enough
-
-    def _next_open(self, day: dt.date) -> dt.date:
-        while not self.calendar.is_open(day):
-            day += dt.timedelta(days=1)
-        return day
 
     def _appointment(
         self,
@@ -919,6 +872,92 @@ class _Builder:
                     f"(SELECT max(id) FROM {name}))"
                 )
             )
+
+
+def invent_history(
+    rng: random.Random,
+    calendar: ClinicCalendar,
+    today: dt.date,
+    protocol: Protocol,
+    start: dt.date,
+    stop: dt.date,
+    factor: float,
+    loading_ended: dt.date | None,
+) -> tuple[list[dt.date], list[dt.date]]:
+    """A plausible past for a course: the days doses were given, and the days missed.
+
+    Loading dates come from the engine; maintenance is walked forward by the
+    interval from each dose given (a few days late now and then, a few missed
+    and given a week later), which is exactly the rule the engine applies. The days
+    given are in date order, one a day (what the engine requires of ``given``).
+    """
+    history_from = today - dt.timedelta(days=HISTORY_DAYS)
+    first = _plan(calendar, protocol, start, (), start, factor, None)
+    given: list[dt.date] = []
+    for dose in first.doses:
+        if dose.phase != "loading" or dose.status != "planned":
+            continue
+        if dose.date >= stop or (loading_ended is not None and dose.date >= loading_ended):
+            break
+        given.append(dose.date)
+    missed: list[dt.date] = []
+    still_loading = protocol.loading.open_ended and loading_ended is None
+    if not still_loading and (given or not protocol.loading.steps):
+        interval = protocol.maintenance.every.divided_by(factor)
+        when = interval.add_to(given[-1]) if given else start
+        # Doses long before the stored history only need counting, not dating
+        # exactly: jump to the last interval before the history window.
+        skip_to = history_from - dt.timedelta(days=400)
+        if when < skip_to - dt.timedelta(days=60):
+            given.append(_next_open(calendar, when))
+            # Rolling that dose to an open day (over a weekend or bank holidays) can
+            # carry it into the 60 days the restart is drawn from: restart after it.
+            when = max(
+                skip_to - dt.timedelta(days=rng.randrange(0, 60)),
+                given[-1] + dt.timedelta(days=1),
+            )
+        # From here every candidate day is after the last dose given, and rolling to
+        # an open day only moves it later: doses stay one a day, in date order.
+        while True:
+            if rng.random() < 0.15:
+                when += dt.timedelta(days=rng.randrange(1, 6))
+            when = _next_open(calendar, when)
+            if when >= stop:
+                break
+            if when >= history_from and rng.random() < 0.04:
+                missed.append(when)
+                when = _next_open(calendar, when + dt.timedelta(days=7))
+                if when >= stop:
+                    break
+            given.append(when)
+            when = interval.add_to(when)
+    return given, missed
+
+
+def _plan(
+    calendar: ClinicCalendar,
+    protocol: Protocol,
+    start: dt.date,
+    given: tuple[dt.date, ...],
+    as_of: dt.date,
+    factor: float,
+    loading_ended: dt.date | None,
+) -> Any:
+    state = CourseState(
+        protocol=protocol,
+        start=start,
+        given=given,
+        as_of=as_of,
+        interval_factor=factor,
+        loading_ended=loading_ended,
+    )
+    return plan_course(state, calendar, horizon_months=PLAN_HORIZON_MONTHS)
+
+
+def _next_open(calendar: ClinicCalendar, day: dt.date) -> dt.date:
+    while not calendar.is_open(day):
+        day += dt.timedelta(days=1)
+    return day
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
