@@ -17,12 +17,12 @@ from itertools import pairwise
 import pytest
 from sqlalchemy import select
 
+from clinic_app.demo.clinic import REGIMEN_MIX, create_demo_clinic, invent_history
 from clinic_app.domain.clinic_calendar import ClinicCalendar
 from clinic_app.domain.codes import AppointmentStatus
 from clinic_app.persistence.models import Appointment
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.demo_clinic import REGIMEN_MIX, create_demo_clinic, invent_history
-from clinic_app.services.protocol_library import load_protocol_library
+from clinic_app.services.library.protocols import load_protocol_library
 
 #: Saturday 28 November to Friday 4 December 2026; 1 December failed.
 WEEK = [dt.date(2026, 11, 28) + dt.timedelta(days=n) for n in range(7)]
@@ -37,9 +37,9 @@ BUILDS = [(12, 90), (13, 123), (624, 300)]
 
 
 @pytest.fixture
-def database_url(sqlite_url: str) -> str:
+def backend() -> str:
     """SQLite only: the dates the demo invents do not depend on the database."""
-    return sqlite_url
+    return "sqlite"
 
 
 @pytest.mark.parametrize("today", WEEK, ids=str)
