@@ -19,16 +19,16 @@ from sqlalchemy.exc import OperationalError
 
 from clinic_app.clinic_db import ClinicDatabase, open_clinic_database
 from clinic_app.demo.clinic import create_demo_clinic
-from clinic_app.domain.actor import Actor
-from clinic_app.services.commands.upkeep import UpkeepResult, run_daily_upkeep, upkeep_due
+from clinic_app.services.commands.upkeep import upkeep_due
 from clinic_app.services.commands.users import create_first_user
 from clinic_app.services.library.protocols import load_protocol_library
-from clinic_app.services.queries.users import count_users, list_active_users
+from clinic_app.services.queries.users import UserSummary, count_users, list_active_users
 from clinic_app.settings import Settings
 from clinic_app.ui.crash_reporting import install_crash_dialog
 from clinic_app.ui.first_run import FirstRunDialog
 from clinic_app.ui.main_window import MainWindow
 from clinic_app.ui.task_runner import TaskRunner
+from clinic_app.ui.upkeep_process import DailyUpkeepProcess
 from clinic_app.ui.user_picker import UserPickerDialog
 
 log = logging.getLogger("clinic_app")
@@ -65,9 +65,10 @@ def run(settings: Settings) -> int:
         )
     if count_users(database.uow) == 0 and not _first_run(database, settings):
         return 0
-    actor = _choose_actor(database)
-    if actor is None:
+    user = _choose_user(database)
+    if user is None:
         return 0
+    actor = user.as_actor()
     window = MainWindow(
         database.uow,
         actor,
@@ -79,31 +80,28 @@ def run(settings: Settings) -> int:
     # from walking it again and again (the week view's slowest renders halve).
     gc.freeze()
     gc.enable()
-    upkeep = TaskRunner(parent=window)
-    _start_daily_upkeep(database, actor, window, upkeep)
+    _start_daily_upkeep(database, user, window)
     return app.exec()
 
 
-def _start_daily_upkeep(
-    database: ClinicDatabase, actor: Actor, window: MainWindow, runner: TaskRunner
-) -> None:
-    """The first workstation to start each day moves the rolling horizon on."""
-    today = dt.date.today()
-    if not upkeep_due(database.uow, today):
+def _start_daily_upkeep(database: ClinicDatabase, user: UserSummary, window: MainWindow) -> None:
+    """The first workstation to start each day moves the rolling horizon on, in a
+    process of its own (see ui/upkeep_process.py) so the window stays quick."""
+    if not upkeep_due(database.uow, dt.date.today()):
         return
     window.statusBar().showMessage("Planning ahead: re-planning courses and booking doses…")
+    process = DailyUpkeepProcess(database.url, user.username, parent=window)
 
-    def done(result: UpkeepResult | None) -> None:
-        if result is None:  # another workstation claimed today's upkeep first
-            window.statusBar().clearMessage()
-            return
-        window.statusBar().showMessage(f"Daily upkeep done: {result.summary()}.", 15_000)
+    def done(summary: str) -> None:
+        window.statusBar().showMessage(summary, 15_000)
         window.refresh_after_change()
 
-    def failed(error: BaseException, _trace: str) -> None:
-        window.statusBar().showMessage(f"Daily upkeep did not finish: {error}", 30_000)
+    def failed(problem: str) -> None:
+        window.statusBar().showMessage(f"Daily upkeep did not finish: {problem}", 30_000)
 
-    runner.run(lambda: run_daily_upkeep(database.uow, actor, today=today), done, failed)
+    process.finished.connect(done)
+    process.failed.connect(failed)
+    process.start()
 
 
 def stylesheet() -> str:
@@ -144,15 +142,14 @@ def _first_run(database: ClinicDatabase, settings: Settings) -> bool:
     return bool(outcome and outcome[0])
 
 
-def _choose_actor(database: ClinicDatabase) -> Actor | None:
+def _choose_user(database: ClinicDatabase) -> UserSummary | None:
     people = list_active_users(database.uow)
     # Asked even when one person is set up: the name on every record must be a choice
     # somebody made at this keyboard, not an assumption.
     picker = UserPickerDialog(people)
     if picker.exec() != UserPickerDialog.DialogCode.Accepted:
         return None
-    chosen = picker.chosen()
-    return chosen.as_actor() if chosen else None
+    return picker.chosen()
 
 
 def _configure_logging(settings: Settings) -> None:

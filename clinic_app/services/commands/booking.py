@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from clinic_app.domain.actor import Actor
 from clinic_app.domain.appointment_text import dose_label
+from clinic_app.domain.booking_terms import slot_day_problem
 from clinic_app.domain.changes import Change
 from clinic_app.domain.codes import AppointmentStatus, CourseStatus, PatientStatus, Phase
 from clinic_app.domain.date_text import format_date
@@ -168,18 +169,15 @@ def _check_slot(appointment: Appointment, slot: SlotRow | None, today: dt.date) 
         raise NotFound("That slot no longer exists (its session was shortened or removed).")
     if slot.open.free == UNAVAILABLE:
         raise Conflict("That session has been cancelled: please choose another slot.")
-    day = slot.open.start.date()
-    if day < today:
-        raise ValidationFailed({"slot": f"is on {format_date(day)}, in the past"})
-    if not appointment.window_earliest <= day <= appointment.window_latest:
-        label = dose_label(appointment.phase, appointment.dose_number)
-        raise ValidationFailed(
-            {
-                "slot": f"is on {format_date(day)}, outside {label}'s window "
-                f"({format_date(appointment.window_earliest)} to "
-                f"{format_date(appointment.window_latest)})"
-            }
-        )
+    problem = slot_day_problem(
+        slot.open.start.date(),
+        today=today,
+        earliest=appointment.window_earliest,
+        latest=appointment.window_latest,
+        dose=dose_label(appointment.phase, appointment.dose_number),
+    )
+    if problem:
+        raise ValidationFailed({"slot": problem})
 
 
 def _check_days(
