@@ -27,6 +27,7 @@ transaction through the same steps 2-4.
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -133,15 +134,10 @@ def check_permission(actor: Actor, action: Action) -> None:
         raise NotPermitted(refusal(actor.role, action))
 
 
-class Command(Generic[P, T]):
-    """A command function wrapped in the envelope (see the module docstring)."""
+class _Enveloped(ABC, Generic[P, T]):
+    """What a command and a job share: the action, the call forms, the permission."""
 
-    def __init__(
-        self,
-        action: Action,
-        kinds: tuple[Change, ...],
-        function: Callable[Concatenate[Work, P], T],
-    ) -> None:
+    def __init__(self, action: Action, kinds: tuple[Change, ...], function: Any) -> None:
         self.action = action
         self.kinds = kinds
         self._function = function
@@ -151,15 +147,26 @@ class Command(Generic[P, T]):
         return self.run(uow, actor, *args, **kwargs).value
 
     def bind(self, *args: P.args, **kwargs: P.kwargs) -> Callable[[UnitOfWork, Actor], Done[T]]:
-        """The command with its arguments, waiting for a unit of work and an actor (for
-        the UI's gateway, which supplies both on the worker thread)."""
+        """The call with its arguments, waiting for a unit of work and an actor (for the
+        UI's gateway, which supplies both on the worker thread)."""
         return lambda uow, actor: self.run(uow, actor, *args, **kwargs)
 
     def run(self, uow: UnitOfWork, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> Done[T]:
         check_permission(actor, self.action)
+        return self._execute(uow, actor, args, kwargs)
+
+    @abstractmethod
+    def _execute(self, uow: UnitOfWork, actor: Actor, args: Any, kwargs: Any) -> Done[T]:
+        """Run the function in this kind's transactions (the role is already checked)."""
+
+
+class Command(_Enveloped[P, T]):
+    """A command function in the envelope: one transaction (see the module docstring)."""
+
+    def _execute(self, uow: UnitOfWork, actor: Actor, args: Any, kwargs: Any) -> Done[T]:
         with uow.transaction() as tx:
             work = Work(tx, actor, self.action, self.kinds)
-            value = self._function(work, *args, **kwargs)
+            value: T = self._function(work, *args, **kwargs)
             changes = work.changes
             work.commit()
         return Done(value, changes)
@@ -203,30 +210,12 @@ class JobWork:
         return done.value
 
 
-class Job(Generic[P, T]):
-    """A job function wrapped in the envelope: permission, then short batches."""
+class Job(_Enveloped[P, T]):
+    """A job function in the envelope: permission, then short batches of its own."""
 
-    def __init__(
-        self,
-        action: Action,
-        kinds: tuple[Change, ...],
-        function: Callable[Concatenate[JobWork, P], T],
-    ) -> None:
-        self.action = action
-        self.kinds = kinds
-        self._function = function
-        functools.update_wrapper(self, function)
-
-    def __call__(self, uow: UnitOfWork, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return self.run(uow, actor, *args, **kwargs).value
-
-    def bind(self, *args: P.args, **kwargs: P.kwargs) -> Callable[[UnitOfWork, Actor], Done[T]]:
-        return lambda uow, actor: self.run(uow, actor, *args, **kwargs)
-
-    def run(self, uow: UnitOfWork, actor: Actor, /, *args: P.args, **kwargs: P.kwargs) -> Done[T]:
-        check_permission(actor, self.action)
+    def _execute(self, uow: UnitOfWork, actor: Actor, args: Any, kwargs: Any) -> Done[T]:
         work = JobWork(uow, actor, self.action, self.kinds)
-        value = self._function(work, *args, **kwargs)
+        value: T = self._function(work, *args, **kwargs)
         return Done(value, work.changes)
 
 

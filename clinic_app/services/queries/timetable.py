@@ -62,41 +62,28 @@ class Nurse:
 def upcoming_sessions(uow: UnitOfWork, day_from: dt.date, day_to: dt.date) -> list[UpcomingSession]:
     """Sessions from ``day_from`` to ``day_to`` (cancelled ones too), in date and time order,
     each with its booked and total places."""
+    columns = (
+        ClinicSession.id,
+        ClinicSession.template_id,
+        ClinicSession.session_date,
+        ClinicSession.start_time,
+        ClinicSession.end_time,
+        ClinicSession.slot_minutes,
+        User.display_name,
+        ClinicSession.room,
+        ClinicSession.location,
+        ClinicSession.status,
+        ClinicSession.cancel_reason,
+    )
     booked = func.coalesce(func.sum(Slot.booked_count), 0)
     places = func.coalesce(func.sum(case((Slot.id.is_not(None), Slot.capacity), else_=0)), 0)
     with uow.read() as session:
         rows = session.execute(
-            select(
-                ClinicSession.id,
-                ClinicSession.template_id,
-                ClinicSession.session_date,
-                ClinicSession.start_time,
-                ClinicSession.end_time,
-                ClinicSession.slot_minutes,
-                User.display_name,
-                ClinicSession.room,
-                ClinicSession.location,
-                ClinicSession.status,
-                ClinicSession.cancel_reason,
-                booked,
-                places,
-            )
+            select(*columns, booked, places)
             .outerjoin(User, User.id == ClinicSession.nurse_id)
             .outerjoin(Slot, Slot.session_id == ClinicSession.id)
             .where(ClinicSession.session_date.between(day_from, day_to))
-            .group_by(
-                ClinicSession.id,
-                ClinicSession.template_id,
-                ClinicSession.session_date,
-                ClinicSession.start_time,
-                ClinicSession.end_time,
-                ClinicSession.slot_minutes,
-                User.display_name,
-                ClinicSession.room,
-                ClinicSession.location,
-                ClinicSession.status,
-                ClinicSession.cancel_reason,
-            )
+            .group_by(*columns)
             .order_by(ClinicSession.session_date, ClinicSession.start_time, ClinicSession.id)
         ).all()
     return [
