@@ -1,9 +1,9 @@
 """The "Courses" tab of a patient: the course in force, its whole timeline, its actions.
 
-Reading a patient's courses and one timeline is a few indexed queries (milliseconds),
-so it runs on the GUI thread; every change goes through a dialog that calls the
-service and, once saved, the panel reloads and emits ``changed`` so the window can
-refresh the roster's "next due" column.
+The patient's courses and the chosen course's timeline are read through the ops
+gateway on the worker; ``loaded`` says when they are on screen. Every change goes
+through a dialog that calls the command and, once saved, the panel reloads and emits
+``changed`` so the window can refresh the roster's "next due" column.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Collection
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -29,11 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.actor import Actor
-from clinic_app.domain.codes import CourseEndReason, Role
+from clinic_app.domain.codes import CourseEndReason
 from clinic_app.domain.date_text import format_date
-from clinic_app.domain.errors import UserError
-from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.domain.permissions import Action, allowed
 from clinic_app.services.commands.courses import (
     end_course,
     end_loading,
@@ -48,8 +46,9 @@ from clinic_app.services.queries.courses import (
     course_timeline,
     list_courses,
 )
-from clinic_app.services.queries.patients import get_patient
+from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.start_course_dialog import StartCourseDialog
 from clinic_app.ui.timeline_model import DETAILS, TimelineModel
 
@@ -58,22 +57,21 @@ _NOT_CLINICAL = "Only a nurse, prescriber or practice manager can start or chang
 
 
 class CoursePanel(QWidget):
-    #: Emitted after any change was saved (a course started, adjusted or ended).
+    #: Emitted after any change was saved (a course started, adjusted or ended) and the
+    #: panel shows it.
     changed = Signal()
+    #: Emitted when the patient's courses and the chosen timeline are on screen.
+    loaded = Signal()
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        library: ProtocolLibrary,
-        today: Callable[[], dt.date] = dt.date.today,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, ops: Ops, library: ProtocolLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._uow = uow
-        self._actor = actor
+        self._ops = ops
+        self._uow = ops.uow
+        self._actor = ops.actor
         self._library = library
-        self._today = today
+        self._today = ops.today
+        #: Bumped for each load: an answer for an earlier patient or course is dropped.
+        self._request = 0
         self._patient_id: int | None = None
         self._patient_name = ""
         self._courses: list[CourseSummary] = []
@@ -163,22 +161,42 @@ class CoursePanel(QWidget):
         index = self.course_picker.currentIndex()
         return self._courses[index] if 0 <= index < len(self._courses) else None
 
-    def show_patient(self, patient_id: int | None, *, keep_course: int | None = None) -> None:
+    def show_patient(
+        self,
+        patient_id: int | None,
+        *,
+        keep_course: int | None = None,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         """Show a patient's courses (the active one first), or nothing for None."""
         self._patient_id = patient_id
-        self._courses = []
-        self._patient_name = ""
-        if patient_id is not None:
-            try:
-                record = get_patient(self._uow, patient_id)
-                self._courses = list_courses(self._uow, patient_id)
-            except UserError as error:
-                self._patient_id = None
-                self._set_message(str(error))
-                self._fill_picker(None)
+        self._request += 1
+        request = self._request
+        if patient_id is None:
+            self._courses = []
+            self._patient_name = ""
+            self._fill_picker(None, then)
+            return
+
+        def read(uow: Any) -> tuple[PatientRecord, list[CourseSummary]]:
+            return get_patient(uow, patient_id), list_courses(uow, patient_id)
+
+        def shown(result: tuple[PatientRecord, list[CourseSummary]]) -> None:
+            if request != self._request:
                 return
+            record, self._courses = result[0], list(result[1])
             self._patient_name = f"{record.details.given_name} {record.details.family_name}"
-        self._fill_picker(keep_course)
+            self._fill_picker(keep_course, then)
+
+        def failed(error: Exception) -> None:
+            if request != self._request:
+                return
+            self._patient_id = None
+            self._courses = []
+            self._fill_picker(None, then)
+            self._set_message(str(error))
+
+        self._ops.read(read, shown, failed=failed)
 
     def open_start_dialog(self) -> StartCourseDialog | None:
         if self._patient_id is None:
@@ -301,10 +319,11 @@ class CoursePanel(QWidget):
         dialog.deleteLater()
 
     def _saved(self, course: CourseSummary | None) -> None:
-        self.show_patient(self._patient_id, keep_course=course.id if course else None)
-        self.changed.emit()
+        self.show_patient(
+            self._patient_id, keep_course=course.id if course else None, then=self.changed.emit
+        )
 
-    def _fill_picker(self, keep_course: int | None) -> None:
+    def _fill_picker(self, keep_course: int | None, then: Callable[[], None] | None) -> None:
         self.course_picker.blockSignals(True)
         self.course_picker.clear()
         for course in self._courses:
@@ -315,9 +334,9 @@ class CoursePanel(QWidget):
         if self._courses:
             self.course_picker.setCurrentIndex(chosen)
         self.course_picker.blockSignals(False)
-        self._course_picked()
+        self._course_picked(then=then)
 
-    def _course_picked(self) -> None:
+    def _course_picked(self, _index: int = -1, *, then: Callable[[], None] | None = None) -> None:
         course = self.current_course
         self.course_picker.setVisible(len(self._courses) > 1)
         self.picker_label.setVisible(len(self._courses) > 1)
@@ -333,21 +352,44 @@ class CoursePanel(QWidget):
                     "No course yet. A prescriber chooses the regimen; press "
                     "\u201cStart course\u2026\u201d to plan its injections and blood tests."
                 )
-        else:
-            self.timeline = course_timeline(self._uow, course.id, today=self._today())
-            self.model.set_entries(self.timeline.entries)
-            self._show_course(course, self.timeline)
-            self._set_message("")
-            self.details.show()
-            self.table.show()
-            upcoming = self.model.row_of_next()
-            if upcoming is not None:
-                # A few given doses stay in view above the next one, for context.
-                self.table.scrollTo(
-                    self.model.index(max(0, upcoming - 3), 0),
-                    QAbstractItemView.ScrollHint.PositionAtTop,
-                )
+            self._update_buttons()
+            self._finished(then)
+            return
+        request = self._request
+        today = self._today()
+
+        def shown(timeline: CourseTimeline) -> None:
+            if request != self._request or self.current_course is not course:
+                return
+            self._show_timeline(course, timeline)
+            self._finished(then)
+
+        self._ops.read(
+            lambda uow: course_timeline(uow, course.id, today=today),
+            shown,
+            failed=lambda error: self._set_message(str(error)),
+        )
+
+    def _show_timeline(self, course: CourseSummary, timeline: CourseTimeline) -> None:
+        self.timeline = timeline
+        self.model.set_entries(timeline.entries)
+        self._show_course(course, timeline)
+        self._set_message("")
+        self.details.show()
+        self.table.show()
+        upcoming = self.model.row_of_next()
+        if upcoming is not None:
+            # A few given doses stay in view above the next one, for context.
+            self.table.scrollTo(
+                self.model.index(max(0, upcoming - 3), 0),
+                QAbstractItemView.ScrollHint.PositionAtTop,
+            )
         self._update_buttons()
+
+    def _finished(self, then: Callable[[], None] | None) -> None:
+        self.loaded.emit()
+        if then is not None:
+            then()
 
     def _show_course(self, course: CourseSummary, timeline: CourseTimeline) -> None:
         self.details.setTitle("Current course" if course.active else "Ended course")
@@ -368,7 +410,7 @@ class CoursePanel(QWidget):
 
     def _update_buttons(self) -> None:
         course = self.current_course
-        clinical = self._actor.role is not Role.RECEPTIONIST
+        clinical = allowed(self._actor.role, Action.START_COURSE)
         has_active = any(c.active for c in self._courses)
         self.start_button.setEnabled(clinical and self._patient_id is not None and not has_active)
         active = clinical and course is not None and course.active

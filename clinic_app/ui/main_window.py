@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 
 from clinic_app import __version__
 from clinic_app.domain.actor import Actor
-from clinic_app.domain.errors import UserError
 from clinic_app.domain.patient_details import PatientDetails
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.patients import create_patient, update_patient
@@ -30,6 +29,7 @@ from clinic_app.services.queries import roster
 from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.services.queries.point_of_care import appointment_to_record
 from clinic_app.ui.course_panel import CoursePanel
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.patient_form import PatientForm
 from clinic_app.ui.roster_model import RosterModel
 from clinic_app.ui.roster_panel import RosterPanel
@@ -46,6 +46,11 @@ SECTION_TITLES = ("Patients", "Clinic calendar", "Stock", "Sessions")
 
 
 class MainWindow(QMainWindow):
+    #: A patient's record is on screen (after the roster selection was read).
+    patient_shown = Signal(int)
+    #: The recording dialog was opened (after today's appointment was looked up).
+    recording_opened = Signal(object)
+
     def __init__(
         self,
         uow: UnitOfWork,
@@ -56,6 +61,8 @@ class MainWindow(QMainWindow):
         today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         super().__init__()
+        self.ops = Ops(uow, actor, today=today, parent=self)
+        self._showing: int | None = None
         self._uow = uow
         self._actor = actor
         self._today = today
@@ -76,7 +83,7 @@ class MainWindow(QMainWindow):
         self.patient_tabs = QTabWidget()
         self.patient_tabs.setObjectName("patientTabs")
         self.patient_tabs.addTab(self.patient_form, "Details")
-        self.course_panel = CoursePanel(uow, actor, library, today=today)
+        self.course_panel = CoursePanel(self.ops, library)
         self.patient_tabs.addTab(self.course_panel, "Courses")
 
         self.empty_page = QLabel(
@@ -207,15 +214,21 @@ class MainWindow(QMainWindow):
             if current is not None:
                 self.roster.select_patient(current.id)
             return
-        try:
-            record = get_patient(self._uow, patient_id)
-        except UserError as error:
+        self._showing = patient_id
+
+        def shown(record: PatientRecord) -> None:
+            if self._showing != patient_id:
+                return  # another patient was chosen meanwhile
+            self.patient_form.load(record)
+            self._follow_patient(record.id)
+            self.pages.setCurrentWidget(self.patient_tabs)
+            self.patient_shown.emit(record.id)
+
+        def missing(error: Exception) -> None:
             QMessageBox.warning(self, "Patient not found", str(error))
             self.roster.refresh()
-            return
-        self.patient_form.load(record)
-        self._follow_patient(record.id)
-        self.pages.setCurrentWidget(self.patient_tabs)
+
+        self.ops.read(lambda uow: get_patient(uow, patient_id), shown, failed=missing)
 
     # -- sections, built on first use -------------------------------------------------
     @property
@@ -295,14 +308,23 @@ class MainWindow(QMainWindow):
         record = self.patient_form.record
         if record is None:
             return
-        appointment_id = appointment_to_record(self._uow, record.id, today=self._today())
-        from clinic_app.ui.record_dose_dialog import RecordDoseDialog
+        today = self._today()
 
-        dialog = RecordDoseDialog(
-            self._uow, self._actor, record.id, appointment_id, today=self._today, parent=self
+        def open_dialog(appointment_id: int | None) -> None:
+            from clinic_app.ui.record_dose_dialog import RecordDoseDialog
+
+            dialog = RecordDoseDialog(
+                self._uow, self._actor, record.id, appointment_id, today=self._today, parent=self
+            )
+            dialog.recorded.connect(lambda _result: self.refresh_after_change())
+            dialog.open()
+            self.recording_opened.emit(dialog)
+
+        self.ops.read(
+            lambda uow: appointment_to_record(uow, record.id, today=today),
+            open_dialog,
+            failed=lambda error: self._warn("Record injection", error),
         )
-        dialog.recorded.connect(lambda _result: self.refresh_after_change())
-        dialog.open()
 
     # -- internals ----------------------------------------------------------------
     def _save_patient(
@@ -359,6 +381,9 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Save:
             return self.patient_form.save()
         return answer == QMessageBox.StandardButton.Discard
+
+    def _warn(self, title: str, error: Exception) -> None:
+        QMessageBox.warning(self, title, str(error))
 
     def _focus_search(self) -> None:
         self.roster.search.setFocus()

@@ -63,6 +63,9 @@ class Ops(QObject):
     ) -> None:
         super().__init__(parent)
         self._uow = uow
+        #: For the dialogs that still call a command themselves on their own worker
+        #: (moving onto ``write``); nothing new may use it.
+        self.uow = uow
         self.actor = actor
         self.today = today
         self._runner = runner or TaskRunner(parent=self)

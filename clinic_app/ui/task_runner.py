@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +69,14 @@ class TaskRunner(QObject):
                 self.busy_changed.emit(False)
 
         def done(result: Any) -> None:
+            if not isValid(self):
+                return  # the screen that asked was closed meanwhile: nobody to tell
             finish()
             on_done(result)
 
         def failed(error: BaseException, trace: str) -> None:
+            if not isValid(self):
+                return
             finish()
             log.error("background task failed:\n%s", trace)
             on_error(error, trace)

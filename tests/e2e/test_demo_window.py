@@ -42,7 +42,8 @@ def test_exploring_the_demo_clinic(qtbot: QtBot, tmp_path: Path) -> None:
     )
     assert all(model.data(model.index(r, 4)) == "hydroxo-neuro" for r in range(model.rowCount()))
 
-    window.roster.table.selectRow(0)
+    with qtbot.waitSignal(window.patient_shown):
+        window.roster.table.selectRow(0)
     form = window.patient_form
     assert form.heading.text() == model.data(model.index(0, 0))
     assert form.flags["neuro_involvement"].isChecked()
@@ -75,7 +76,8 @@ def test_the_patient_in_hand_follows_into_courses_calendar_and_recording(
     window.roster.regimen_filter.setCurrentIndex(
         window.roster.regimen_filter.findData("hydroxo-standard")
     )
-    window.roster.table.selectRow(0)
+    with qtbot.waitSignal(window.course_panel.loaded):
+        window.roster.table.selectRow(0)
     patient_id = window.roster.selected_patient_id()
     assert patient_id is not None
     assert window.course_panel.course_title.text()  # their course is shown
@@ -84,8 +86,9 @@ def test_the_patient_in_hand_follows_into_courses_calendar_and_recording(
 
     window.sections.setCurrentWidget(window.calendar)
     assert window.sections.currentIndex() == 1
-    window.record_action.trigger()
-    dialog = window.findChild(RecordDoseDialog)
-    assert dialog is not None and dialog.isVisible()
+    with qtbot.waitSignal(window.recording_opened) as opened:
+        window.record_action.trigger()
+    dialog = opened.args[0]
+    assert isinstance(dialog, RecordDoseDialog) and dialog.isVisible()
     dialog.reject()
     clinic.engine.dispose()

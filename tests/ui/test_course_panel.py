@@ -21,6 +21,7 @@ from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.courses import EntryKind, course_timeline, list_courses
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
 from clinic_app.ui.course_panel import CoursePanel
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.start_course_dialog import StartCourseDialog
 from clinic_app.ui.timeline_model import KIND_ROLE, STATUS, TimelineModel
 from tests.integration.helpers import details, make_actor
@@ -30,11 +31,12 @@ LIBRARY = load_protocol_library()
 
 
 def _panel(qtbot: QtBot, clinic: UnitOfWork, actor: Actor, patient_id: int) -> CoursePanel:
-    panel = CoursePanel(clinic, actor, LIBRARY, today=lambda: TODAY)
+    panel = CoursePanel(Ops(clinic, actor, today=lambda: TODAY), LIBRARY)
     qtbot.addWidget(panel)
     panel.resize(900, 700)
     panel.show()
-    panel.show_patient(patient_id)
+    with qtbot.waitSignal(panel.loaded):
+        panel.show_patient(patient_id)
     return panel
 
 
@@ -214,7 +216,7 @@ def test_a_receptionist_sees_the_courses_but_cannot_change_them(
 def test_no_patient_shows_a_hint_and_no_actions(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor
 ) -> None:
-    panel = CoursePanel(clinic, actor, LIBRARY, today=lambda: TODAY)
+    panel = CoursePanel(Ops(clinic, actor, today=lambda: TODAY), LIBRARY)
     qtbot.addWidget(panel)
     assert panel.message.text() == "Select a patient to see their courses."
     assert not panel.start_button.isEnabled()

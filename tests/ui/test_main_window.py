@@ -46,7 +46,8 @@ def test_selecting_a_patient_opens_their_details_and_edits_save(
 ) -> None:
     window = _window(qtbot, clinic, actor)
     qtbot.keyClicks(window.roster.search, "obrien")
-    qtbot.keyClick(window.roster.search, Qt.Key.Key_Return)
+    with qtbot.waitSignal(window.patient_shown):
+        qtbot.keyClick(window.roster.search, Qt.Key.Key_Return)
     form = window.patient_form
     assert window.pages.currentWidget() is window.patient_tabs
     assert form.heading.text() == "O'BRIEN, Sean"
