@@ -10,6 +10,7 @@ and the proposal is worked out again.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,18 +27,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.actor import Actor
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.booking import BookingResult, confirm_booking
+from clinic_app.services.queries.booking_context import SlotChoice
 from clinic_app.services.queries.booking_options import (
     BookingProposal,
     ProposedDose,
     propose_course_booking,
     slot_options,
 )
+from clinic_app.ui.ops import Ops
 
 COLUMNS = ("Dose", "Window", "Slot", "Note")
 NOT_NOW = "Do not book now"
@@ -69,18 +70,15 @@ def describe_preferences(days: str, time: str) -> str:
 class BookingDialog(QDialog):
     #: The doses were booked (BookingResult).
     booked = Signal(object)
+    #: The proposal (and each dose's other slots) is on screen.
+    ready = Signal()
 
     def __init__(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        course_id: int,
-        today: dt.date,
-        parent: QWidget | None = None,
+        self, ops: Ops, course_id: int, today: dt.date, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self._uow = uow
-        self._actor = actor
+        self._ops = ops
+        self._options: dict[int, list[SlotChoice]] = {}
         self._course_id = course_id
         self._today = today
         self.proposal: BookingProposal | None = None
@@ -132,8 +130,22 @@ class BookingDialog(QDialog):
         return button
 
     def refresh(self) -> None:
-        """Work the proposal out again from what is free now."""
-        proposal = propose_course_booking(self._uow, self._course_id, today=self._today)
+        """Work the proposal out again from what is free now (read on the worker)."""
+        course_id, today = self._course_id, self._today
+
+        def read(uow: Any) -> tuple[BookingProposal, dict[int, list[SlotChoice]]]:
+            proposal = propose_course_booking(uow, course_id, today=today)
+            options = {
+                dose.appointment_id: slot_options(uow, dose.appointment_id, today=today)
+                for dose in proposal.doses
+            }
+            return proposal, options
+
+        self.confirm_button.setEnabled(False)
+        self._ops.read(read, self._show, failed=self._cannot_propose)
+
+    def _show(self, read: tuple[BookingProposal, dict[int, list[SlotChoice]]]) -> None:
+        proposal, self._options = read
         self.proposal = proposal
         self.heading.setText(f"Book {proposal.patient_name}'s course")
         self.preferences.setText(
@@ -144,6 +156,11 @@ class BookingDialog(QDialog):
             self._fill_row(row, dose)
         self.table.resizeRowsToContents()
         self._update_summary()
+        self.ready.emit()
+
+    def _cannot_propose(self, error: Exception) -> None:
+        self.message.setText(error_text(error))
+        self.ready.emit()
 
     def _fill_row(self, row: int, dose: ProposedDose) -> None:
         self.table.setItem(row, 0, QTableWidgetItem(dose.label))
@@ -154,7 +171,7 @@ class BookingDialog(QDialog):
         combo.addItem(NOT_NOW, None)
         if dose.slot is not None:
             combo.addItem(dose.slot.describe(), dose.slot.slot_id)
-        for option in slot_options(self._uow, dose.appointment_id, today=self._today):
+        for option in self._options.get(dose.appointment_id, []):
             if dose.slot is None or option.slot_id != dose.slot.slot_id:
                 combo.addItem(option.describe(), option.slot_id)
         combo.setCurrentIndex(1 if dose.slot is not None else 0)
@@ -193,12 +210,18 @@ class BookingDialog(QDialog):
         self.confirm_button.setEnabled(count > 0)
 
     def confirm(self) -> None:
-        try:
-            result = confirm_booking(self._uow, self._actor, self.choices(), today=self._today)
-        except EXPECTED as error:
-            self.message.setText(f"{error_text(error)} Nothing was booked; here is a new proposal.")
-            self.refresh()
-            return
+        self.confirm_button.setEnabled(False)
+        self._ops.write(
+            confirm_booking.bind(self.choices(), today=self._today),
+            self._done,
+            failed=self._refused,
+        )
+
+    def _done(self, result: BookingResult) -> None:
         self.booking_result = result
         self.booked.emit(result)
         self.accept()
+
+    def _refused(self, error: Exception) -> None:
+        self.message.setText(f"{error_text(error)} Nothing was booked; here is a new proposal.")
+        self.refresh()

@@ -33,11 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.actor import Actor
 from clinic_app.domain.appointment_text import describe_start
 from clinic_app.domain.codes import AppointmentStatus
 from clinic_app.domain.date_text import format_date
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.booking import (
     book_appointment,
     cancel_appointment,
@@ -45,19 +43,23 @@ from clinic_app.services.commands.booking import (
     mark_did_not_attend,
     move_appointment,
 )
+from clinic_app.services.queries.booking_context import SlotChoice
 from clinic_app.services.queries.booking_options import slot_options
 from clinic_app.services.queries.calendar import (
     BookedPatient,
+    PatientTimeline,
     SessionDay,
+    SlotOccupancy,
     TimelineEntry,
     patient_timeline,
     slot_occupancy,
 )
 from clinic_app.services.queries.rebooking import rebooking_list
 from clinic_app.ui.appointment_dialogs import ReasonDialog, SlotPickerDialog
-from clinic_app.ui.booking_dialog import EXPECTED, BookingDialog, error_text
+from clinic_app.ui.booking_dialog import BookingDialog, error_text
 from clinic_app.ui.day_model import DayModel
 from clinic_app.ui.dose_panel import DosePanel
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.week_model import (
     CANCELLED,
     FITS,
@@ -85,25 +87,25 @@ WEEK, DAY = 0, 1
 class CalendarView(QWidget):
     #: Emitted after any booking action changed an appointment.
     changed = Signal()
+    #: Emitted when the week or day asked for is on screen.
+    shown = Signal()
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        today: Callable[[], dt.date] = dt.date.today,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("calendarView")
-        self._uow = uow
-        self._actor = actor
-        self._today = today
-        self._day = today()
+        self._ops = ops
+        self._uow = ops.uow
+        self._actor = ops.actor
+        self._today = ops.today
+        self._day = self._today()
+        #: Bumped per read of the grid / the patient's doses: a late answer is dropped.
+        self._grid_request = 0
+        self._timeline_request = 0
         self._patient_id: int | None = None
         self._dialog: QWidget | None = None
 
-        self.week_model = WeekModel(self._occupancy, self)
-        self.day_model = DayModel(self._occupancy, self)
+        self.week_model = WeekModel(self)
+        self.day_model = DayModel(self)
         self.week_table = self._grid(self.week_model, "weekTable")
         self.week_table.verticalHeader().hide()
         self.day_table = self._grid(self.day_model, "dayTable")
@@ -270,16 +272,44 @@ class CalendarView(QWidget):
     def show_day_view(self) -> None:
         self.tabs.setCurrentIndex(DAY)
 
-    def go_to(self, day: dt.date) -> None:
+    @property
+    def busy(self) -> bool:
+        """True while something the calendar asked for is still being read or saved."""
+        return self._ops.busy
+
+    def go_to(self, day: dt.date, *, then: Callable[[], None] | None = None) -> None:
         """Show the week (or day) containing ``day``; keep the chosen slot if still shown."""
         table, model = self.current_table(), self.current_model()
         kept = model.slot_at(self.chosen_index())
         self._day = day
+        first, last = model.range_of(day)
+        self._grid_request += 1
+        request = self._grid_request
+
+        def arrived(days: list[SessionDay]) -> None:
+            if request != self._grid_request:
+                return
+            model.show_days(first, last, days)
+            self._grid_shown(table, model, day, kept)
+            if then is not None:
+                then()
+
+        self._ops.read(
+            lambda uow: slot_occupancy(uow, first, last),
+            arrived,
+            failed=lambda error: self.show_message(error_text(error), error=True),
+        )
+
+    def _grid_shown(
+        self,
+        table: QTableView,
+        model: SlotGridModel,
+        day: dt.date,
+        kept: SlotOccupancy | None,
+    ) -> None:
         if model is self.day_model:
-            self.day_model.show_day(day)
             self.range_label.setText(f"{day:%A %d %B %Y}")
         else:
-            self.week_model.show_week(day)
             monday = self.week_model.first_day
             self.range_label.setText(f"Week of {monday:%A %d %B %Y}")
         if not model.sessions:
@@ -294,6 +324,7 @@ class CalendarView(QWidget):
                 model.first_slot_index(), QItemSelectionModel.SelectionFlag.NoUpdate
             )
         self._update_buttons()
+        self.shown.emit()
 
     def step(self, direction: int) -> None:
         days = 1 if self.tabs.currentIndex() == DAY else 7
@@ -302,10 +333,10 @@ class CalendarView(QWidget):
     def go_today(self) -> None:
         self.go_to(self._today())
 
-    def refresh(self) -> None:
-        self.go_to(self._day)
+    def refresh(self, *, then: Callable[[], None] | None = None) -> None:
         self._load_timeline()
         self._load_rebooking()
+        self.go_to(self._day, then=then)
 
     def select_slot(self, slot_id: int) -> bool:
         index = self.current_model().index_of_slot(slot_id)
@@ -327,22 +358,38 @@ class CalendarView(QWidget):
         return self.current_model().target_appointment(self.chosen_index())
 
     # -- the patient -------------------------------------------------------------------------
-    def set_patient(self, patient_id: int | None) -> None:
+    def set_patient(
+        self, patient_id: int | None, *, then: Callable[[], None] | None = None
+    ) -> None:
         """Show this patient's doses beside the calendar (the roster's selection)."""
         self._patient_id = patient_id
-        self._load_timeline()
+        self._load_timeline(then)
 
     @property
     def patient_id(self) -> int | None:
         return self._patient_id
 
-    def _load_timeline(self) -> None:
-        timeline = None
-        if self._patient_id is not None:
-            timeline = patient_timeline(self._uow, self._patient_id, today=self._today())
-        self.panel.show_timeline(timeline)
-        self._apply_focus()
-        self._update_buttons()
+    def _load_timeline(self, then: Callable[[], None] | None = None) -> None:
+        self._timeline_request += 1
+        request, patient_id, today = self._timeline_request, self._patient_id, self._today()
+
+        def arrived(timeline: PatientTimeline | None) -> None:
+            if request != self._timeline_request:
+                return
+            self.panel.show_timeline(timeline)
+            self._apply_focus()
+            self._update_buttons()
+            if then is not None:
+                then()
+
+        if patient_id is None:
+            arrived(None)
+            return
+        self._ops.read(
+            lambda uow: patient_timeline(uow, patient_id, today=today),
+            arrived,
+            failed=lambda error: self.show_message(error_text(error), error=True),
+        )
 
     def selected_dose(self) -> TimelineEntry | None:
         return self.panel.selected_dose()
@@ -372,10 +419,16 @@ class CalendarView(QWidget):
     def _apply_focus(self) -> None:
         """Light up the slots the chosen dose may go into (the service's own rules)."""
         entry = self.selected_dose()
-        fits: frozenset[int] = frozenset()
-        if entry is not None and entry.bookable:
-            options = slot_options(self._uow, entry.appointment_id, today=self._today())
-            fits = frozenset(option.slot_id for option in options)
+        patient_id = self._patient_id
+        if entry is None or not entry.bookable:
+            for model in (self.week_model, self.day_model):
+                model.set_focus(patient_id, frozenset())
+            return
+        today = self._today()
+
+        def arrived(options: Sequence[SlotChoice]) -> None:
+            if self.selected_dose() != entry:
+                return  # another dose was chosen meanwhile
             if not options:
                 self.show_message(
                     f"No free slot fits {entry.label} between "
@@ -385,8 +438,15 @@ class CalendarView(QWidget):
                     "prescriber.",
                     error=True,
                 )
-        for model in (self.week_model, self.day_model):
-            model.set_focus(self._patient_id, fits)
+            fits = frozenset(option.slot_id for option in options)
+            for model in (self.week_model, self.day_model):
+                model.set_focus(patient_id, fits)
+
+        self._ops.read(
+            lambda uow: slot_options(uow, entry.appointment_id, today=today),
+            arrived,
+            failed=lambda error: self.show_message(error_text(error), error=True),
+        )
 
     # -- booking -----------------------------------------------------------------------------
     def book_selected_dose_here(self) -> None:
@@ -397,28 +457,22 @@ class CalendarView(QWidget):
         self.book_dose(entry.appointment_id, slot_id)
 
     def book_dose(self, appointment_id: int, slot_id: int) -> None:
-        try:
-            booked = book_appointment(
-                self._uow, self._actor, appointment_id, slot_id, today=self._today()
-            )
-        except EXPECTED as error:
-            self.show_message(error_text(error), error=True)
-            self.refresh()
-            return
-        self._after_change(f"Booked {booked.label} for {describe_start(booked.start)}.")
-        self.select_slot(slot_id)
+        self._ops.write(
+            book_appointment.bind(appointment_id, slot_id, today=self._today()),
+            lambda booked: self._after_change(
+                f"Booked {booked.label} for {describe_start(booked.start)}.", slot_id
+            ),
+            failed=self._refused_and_reload,
+        )
 
     def move_appointment(self, appointment_id: int, slot_id: int) -> None:
-        try:
-            moved = move_appointment(
-                self._uow, self._actor, appointment_id, slot_id, today=self._today()
-            )
-        except EXPECTED as error:
-            self.show_message(error_text(error), error=True)
-            self.refresh()
-            return
-        self._after_change(f"Moved {moved.label} to {describe_start(moved.start)}.")
-        self.select_slot(slot_id)
+        self._ops.write(
+            move_appointment.bind(appointment_id, slot_id, today=self._today()),
+            lambda moved: self._after_change(
+                f"Moved {moved.label} to {describe_start(moved.start)}.", slot_id
+            ),
+            failed=self._refused_and_reload,
+        )
 
     def _book_course(self) -> None:
         self.open_booking_dialog()
@@ -433,11 +487,7 @@ class CalendarView(QWidget):
         if course_id is None:
             self.show_message("Choose a patient with an active course first.", error=True)
             return None
-        try:
-            dialog = BookingDialog(self._uow, self._actor, course_id, self._today(), self)
-        except EXPECTED as error:
-            self.show_message(error_text(error), error=True)
-            return None
+        dialog = BookingDialog(self._ops, course_id, self._today(), self)
         dialog.booked.connect(
             lambda result: self._after_change(
                 f"Booked {len(result.booked)} dose" + ("" if len(result.booked) == 1 else "s") + "."
@@ -489,12 +539,16 @@ class CalendarView(QWidget):
         if menu.actions():
             menu.exec(table.viewport().mapToGlobal(position))
 
-    def open_move_dialog(self, appointment: BookedPatient) -> SlotPickerDialog | None:
-        try:
-            options = slot_options(self._uow, appointment.appointment_id, today=self._today())
-        except EXPECTED as error:
-            self.show_message(error_text(error), error=True)
-            return None
+    def open_move_dialog(self, appointment: BookedPatient) -> None:
+        """Offer the free slots the appointment may move to (read first, then shown)."""
+        today = self._today()
+        self._ops.read(
+            lambda uow: slot_options(uow, appointment.appointment_id, today=today),
+            lambda options: self._show_move_dialog(appointment, options),
+            failed=lambda error: self.show_message(error_text(error), error=True),
+        )
+
+    def _show_move_dialog(self, appointment: BookedPatient, options: Sequence[SlotChoice]) -> None:
         dialog = SlotPickerDialog(
             f"Move {appointment.name}",
             f"Choose a new slot for {appointment.name}'s {appointment.label}. "
@@ -511,7 +565,6 @@ class CalendarView(QWidget):
 
         dialog.accepted.connect(chosen)
         self._show_dialog(dialog)
-        return dialog
 
     def open_cancel_dialog(self, appointment: BookedPatient) -> ReasonDialog:
         dialog = ReasonDialog(
@@ -524,31 +577,26 @@ class CalendarView(QWidget):
         )
 
         def confirmed() -> None:
-            try:
-                cancel_appointment(
-                    self._uow,
-                    self._actor,
-                    appointment.appointment_id,
-                    dialog.text(),
-                    today=self._today(),
-                )
-            except EXPECTED as error:
-                self.show_message(error_text(error), error=True)
-                self.refresh()
-                return
-            self._after_change(f"Cancelled {appointment.name}'s {appointment.label}.")
+            self._ops.write(
+                cancel_appointment.bind(
+                    appointment.appointment_id, dialog.text(), today=self._today()
+                ),
+                lambda _none: self._after_change(
+                    f"Cancelled {appointment.name}'s {appointment.label}."
+                ),
+                failed=self._refused_and_reload,
+            )
 
         dialog.accepted.connect(confirmed)
         self._show_dialog(dialog)
         return dialog
 
     def mark_arrived(self, appointment: BookedPatient) -> None:
-        try:
-            mark_arrived(self._uow, self._actor, appointment.appointment_id, today=self._today())
-        except EXPECTED as error:
-            self.show_message(error_text(error), error=True)
-            return
-        self._after_change(f"{appointment.name} has arrived.")
+        self._ops.write(
+            mark_arrived.bind(appointment.appointment_id, today=self._today()),
+            lambda _none: self._after_change(f"{appointment.name} has arrived."),
+            failed=lambda error: self.show_message(error_text(error), error=True),
+        )
 
     def open_noshow_dialog(self, appointment: BookedPatient) -> ReasonDialog:
         dialog = ReasonDialog(
@@ -562,18 +610,15 @@ class CalendarView(QWidget):
         dialog.reason.setCurrentIndex(0)
 
         def confirmed() -> None:
-            try:
-                mark_did_not_attend(
-                    self._uow,
-                    self._actor,
-                    appointment.appointment_id,
-                    today=self._today(),
-                    reason=dialog.text(),
-                )
-            except EXPECTED as error:
-                self.show_message(error_text(error), error=True)
-                return
-            self._after_change(f"Recorded that {appointment.name} did not attend.")
+            self._ops.write(
+                mark_did_not_attend.bind(
+                    appointment.appointment_id, today=self._today(), reason=dialog.text()
+                ),
+                lambda _none: self._after_change(
+                    f"Recorded that {appointment.name} did not attend."
+                ),
+                failed=lambda error: self.show_message(error_text(error), error=True),
+            )
 
         dialog.accepted.connect(confirmed)
         self._show_dialog(dialog)
@@ -614,9 +659,6 @@ class CalendarView(QWidget):
         return appointment
 
     # -- internals ----------------------------------------------------------------------------
-    def _occupancy(self, first: dt.date, last: dt.date) -> list[SessionDay]:
-        return slot_occupancy(self._uow, first, last)
-
     def _activated(self, index: QModelIndex) -> None:
         """Double-click or Enter: book the chosen dose into a free slot."""
         slot = self.current_model().slot_at(index)
@@ -630,10 +672,19 @@ class CalendarView(QWidget):
         if appointment is not None and appointment.patient_id != self._patient_id:
             self.set_patient(appointment.patient_id)
 
-    def _after_change(self, text: str) -> None:
-        self.refresh()
-        self.show_message(text)
-        self.changed.emit()
+    def _after_change(self, text: str, slot_id: int | None = None) -> None:
+        def reloaded() -> None:
+            if slot_id is not None:
+                self.select_slot(slot_id)
+            self.show_message(text)
+            self.changed.emit()
+
+        self.refresh(then=reloaded)
+
+    def _refused_and_reload(self, error: Exception) -> None:
+        """A booking the database refused (a slot just taken): say so, show it as it is."""
+        self.show_message(error_text(error), error=True)
+        self.refresh(then=lambda: self.show_message(error_text(error), error=True))
 
     def show_message(self, text: str, *, error: bool = False) -> None:
         self.message.setProperty("problem", error)
@@ -660,11 +711,20 @@ class CalendarView(QWidget):
         return self._dialog
 
     def _load_rebooking(self) -> None:
-        self.panel.show_rebooking(rebooking_list(self._uow, today=self._today()))
+        today = self._today()
+        self._ops.read(
+            lambda uow: rebooking_list(uow, today=today),
+            self.panel.show_rebooking,
+            failed=lambda error: self.show_message(error_text(error), error=True),
+        )
 
     def _rebooking_chosen(self, patient_id: int, appointment_id: int) -> None:
         if patient_id != self._patient_id:
-            self.set_patient(patient_id)
+            self.set_patient(patient_id, then=lambda: self._choose(appointment_id))
+        else:
+            self.choose_dose(appointment_id)
+
+    def _choose(self, appointment_id: int) -> None:
         self.choose_dose(appointment_id)
 
     def _update_buttons(self) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from clinic_app.services.queries.calendar import SessionDay, SlotOccupancy
 from clinic_app.ui.week_model import SlotGridModel, patient_text, room_and_load
 
@@ -13,9 +11,6 @@ NAMES_SHOWN = 6
 
 class DayModel(SlotGridModel):
     """The week grid for one day, with room for each patient's name and dose."""
-
-    def show_day(self, day: dt.date) -> None:
-        self.load(day, day)
 
     def column_title(self, day: SessionDay) -> str:
         nurse = day.nurse_name or "No nurse assigned"

@@ -236,7 +236,7 @@ class MainWindow(QMainWindow):
         if self._calendar is None:
             from clinic_app.ui.calendar_view import CalendarView
 
-            self._calendar = CalendarView(self._uow, self._actor, today=self._today)
+            self._calendar = CalendarView(self.ops)
             record = self.patient_form.record
             self._calendar.set_patient(record.id if record else None)
             self._install_section(1, self._calendar)

@@ -63,9 +63,8 @@ class SlotGridModel(QAbstractTableModel):
     #: A dose to book was dropped on a slot: (appointment id, slot id).
     book_requested = Signal(int, int)
 
-    def __init__(self, fetch: Fetch, parent: Any = None) -> None:
+    def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._fetch = fetch
         self._first = dt.date.today()
         self._last = self._first
         self._sessions: list[SessionDay] = []
@@ -88,8 +87,12 @@ class SlotGridModel(QAbstractTableModel):
     def sessions(self) -> Sequence[SessionDay]:
         return self._sessions
 
-    def load(self, first: dt.date, last: dt.date) -> None:
-        days = self._fetch(first, last)
+    def range_of(self, day: dt.date) -> tuple[dt.date, dt.date]:
+        """The first and last day this grid shows when ``day`` is to be in view."""
+        return day, day
+
+    def show_days(self, first: dt.date, last: dt.date, days: list[SessionDay]) -> None:
+        """Show the sessions read for ``first`` to ``last`` (the view reads them)."""
         self.beginResetModel()
         self._first, self._last = first, last
         self._sessions = days
@@ -109,9 +112,6 @@ class SlotGridModel(QAbstractTableModel):
             for slot in day.slots
         }
         return [time.strftime("%H:%M") for time in times], cells
-
-    def reload(self) -> None:
-        self.load(self._first, self._last)
 
     def set_focus(self, patient_id: int | None, fits: frozenset[int] = frozenset()) -> None:
         """Highlight the patient's appointments, and the free slots (by id) that the dose
@@ -296,9 +296,9 @@ class WeekModel(SlotGridModel):
     screen (the day view lines sessions up by time instead).
     """
 
-    def show_week(self, day: dt.date) -> None:
+    def range_of(self, day: dt.date) -> tuple[dt.date, dt.date]:
         monday = day - dt.timedelta(days=day.weekday())
-        self.load(monday, monday + dt.timedelta(days=6))
+        return monday, monday + dt.timedelta(days=6)
 
     def layout(
         self, days: Sequence[SessionDay]

@@ -22,6 +22,7 @@ from clinic_app.ui.appointment_dialogs import ReasonDialog, SlotPickerDialog
 from clinic_app.ui.booking_dialog import BookingDialog
 from clinic_app.ui.calendar_view import CalendarView
 from clinic_app.ui.day_model import DayModel
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.week_model import DOSE_MIME, WeekModel
 from tests.integration.booking_builders import (
     TODAY,
@@ -59,12 +60,18 @@ def clock() -> Clock:
 
 @pytest.fixture
 def view(qtbot: QtBot, clinic: UnitOfWork, actor: Actor, course: int, clock: Clock) -> CalendarView:
-    widget = CalendarView(clinic, actor, today=clock)
+    widget = CalendarView(Ops(clinic, actor, today=clock))
     qtbot.addWidget(widget)
     widget.resize(1300, 800)
     widget.show()
     qtbot.waitExposed(widget)
+    settle(qtbot, widget)
     return widget
+
+
+def settle(qtbot: QtBot, view: CalendarView) -> None:
+    """Wait until what the calendar asked for (on the worker) is on screen."""
+    qtbot.waitUntil(lambda: not view.busy, timeout=10_000)
 
 
 def person_of(clinic: UnitOfWork, course_id: int) -> int:
@@ -119,16 +126,16 @@ def test_week_and_day_models_pass_the_qt_model_tester(
     book_first_dose(clinic, actor, course)
     friday = slot_occupancy(clinic, dt.date(2027, 2, 5), dt.date(2027, 2, 5))[0]
     cancel_session(clinic, actor, friday.session_id, "Nurse on a course")
-    fetch = lambda first, last: slot_occupancy(clinic, first, last)  # noqa: E731
-    week = WeekModel(fetch)
-    week.show_week(TODAY)
+    week = WeekModel()
+    first, last = week.range_of(TODAY)
+    week.show_days(first, last, slot_occupancy(clinic, first, last))
     qtmodeltester.check(week)
     assert week.columnCount() == 3 and week.rowCount() == 6
     assert "\nAmira Patel\n" in week.headerData(0, Qt.Orientation.Horizontal)
     assert week.data(week.index(0, 0)) == "09:00   Ann Archer"
     assert week.data(week.index(0, 2)) == "14:00   Cancelled"
-    day = DayModel(fetch)
-    day.show_day(TUESDAY)
+    day = DayModel()
+    day.show_days(TUESDAY, TUESDAY, slot_occupancy(clinic, TUESDAY, TUESDAY))
     qtmodeltester.check(day)
     assert day.headerData(0, Qt.Orientation.Vertical) == "09:00"
     assert day.data(day.index(0, 0)) == "Ann Archer · Loading dose 1"
@@ -143,7 +150,9 @@ def test_booking_a_dose_by_choosing_it_then_a_slot(
 ) -> None:
     first = proposed(clinic, course)[0]
     view.set_patient(first.patient_id)
+    settle(qtbot, view)
     choose_dose_by_click(qtbot, view, first.id)
+    settle(qtbot, view)
     slot_id = slots_on(clinic, TUESDAY)[2]
     index = view.week_model.index_of_slot(slot_id)
     assert view.week_model.fits_chosen_dose(view.week_model.slot_at(index))  # shown in green
@@ -163,7 +172,9 @@ def test_double_clicking_a_free_slot_books_the_chosen_dose(
 ) -> None:
     first = proposed(clinic, course)[0]
     view.set_patient(first.patient_id)
+    settle(qtbot, view)
     choose_dose_by_click(qtbot, view, first.id)
+    settle(qtbot, view)
     slot_id = slots_on(clinic, dt.date(2027, 2, 4))[1]
     with qtbot.waitSignal(view.changed):
         click_cell(qtbot, view.week_table, view.week_model.index_of_slot(slot_id), double=True)
@@ -175,6 +186,7 @@ def test_dropping_a_dose_from_the_timeline_onto_a_slot_books_it(
 ) -> None:
     first = proposed(clinic, course)[0]
     view.set_patient(first.patient_id)
+    settle(qtbot, view)
     data = view.timeline.mimeData([view.timeline.item(0)])
     assert data.hasFormat(DOSE_MIME)
     model = view.week_model
@@ -190,7 +202,9 @@ def test_the_keyboard_moves_between_slots_and_weeks_and_books_with_enter(
 ) -> None:
     first = proposed(clinic, course)[0]
     view.set_patient(first.patient_id)
+    settle(qtbot, view)
     view.choose_dose(first.id)
+    settle(qtbot, view)
     table = view.week_table
     table.setFocus()
     table.setCurrentIndex(view.week_model.index_of_slot(slots_on(clinic, TUESDAY)[0]))
@@ -198,11 +212,14 @@ def test_the_keyboard_moves_between_slots_and_weeks_and_books_with_enter(
     qtbot.keyClick(table, Qt.Key.Key_Right)  # Thursday 09:10
     assert view.current_slot_id() == slots_on(clinic, dt.date(2027, 2, 4))[1]
     qtbot.keyClick(table, Qt.Key.Key_PageDown)
+    settle(qtbot, view)
     assert view.range_label.text().startswith("Week of Monday 08 February 2027")
     qtbot.keyClick(table, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(table, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)
+    settle(qtbot, view)
     assert view.range_label.text().startswith("Week of Monday 25 January 2027")
     qtbot.keyClick(table, Qt.Key.Key_T)
+    settle(qtbot, view)
     assert view.range_label.text().startswith("Week of Monday 01 February 2027")
     table.setCurrentIndex(view.week_model.index_of_slot(slots_on(clinic, TUESDAY)[3]))
     with qtbot.waitSignal(view.changed):
@@ -218,12 +235,15 @@ def test_a_slot_taken_on_another_workstation_gives_a_clear_message(
 ) -> None:
     first = proposed(clinic, course)[0]
     view.set_patient(first.patient_id)
+    settle(qtbot, view)
     view.choose_dose(first.id)
+    settle(qtbot, view)
     slot_id = slots_on(clinic, TUESDAY)[0]
     view.select_slot(slot_id)
     rival = start_course(clinic, patient(clinic, actor, 2), protocol_id="post-bariatric")
     book_appointment(clinic, actor, proposed(clinic, rival)[0].id, slot_id, today=TODAY)
     qtbot.mouseClick(view.book_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     assert view.message.text().startswith("That slot was just taken")
     assert status_and_slot(clinic, first.id) == (AppointmentStatus.PROPOSED, None)
     assert "Pat2 Jones" in view.week_model.data(view.week_model.index_of_slot(slot_id))
@@ -233,7 +253,9 @@ def test_booking_the_whole_course_through_the_dialog(
     qtbot: QtBot, view: CalendarView, clinic: UnitOfWork, course: int
 ) -> None:
     view.set_patient(person_of(clinic, course))
+    settle(qtbot, view)
     qtbot.mouseClick(view.course_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     dialog = view.open_dialog
     assert isinstance(dialog, BookingDialog)
     assert dialog.heading.text() == "Book Ann Archer's course"
@@ -260,10 +282,12 @@ def test_moving_with_the_move_button(
 ) -> None:
     appointment_id, slot_id = book_first_dose(clinic, actor, course)
     view.refresh()
+    settle(qtbot, view)
     assert not view.move_button.isEnabled()  # nothing picked yet: nothing to move
     click_cell(qtbot, view.week_table, view.week_model.index_of_slot(slot_id))
     assert view.move_button.isEnabled()
     qtbot.mouseClick(view.move_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, view)
     dialog = view.open_dialog
     assert isinstance(dialog, SlotPickerDialog)
     thursday_first = slots_on(clinic, dt.date(2027, 2, 4))[0]
@@ -283,6 +307,7 @@ def test_moving_by_dragging_onto_a_free_slot(
 ) -> None:
     appointment_id, slot_id = book_first_dose(clinic, actor, course)
     view.refresh()
+    settle(qtbot, view)
     model = view.week_model
     source = model.index_of_slot(slot_id)
     assert model.flags(source) & Qt.ItemFlag.ItemIsDragEnabled
@@ -300,7 +325,9 @@ def test_cancelling_asks_for_a_reason_and_the_dose_returns_to_book(
 ) -> None:
     appointment_id, slot_id = book_first_dose(clinic, actor, course)
     view.set_patient(person_of(clinic, course))
+    settle(qtbot, view)
     view.refresh()
+    settle(qtbot, view)
     click_cell(qtbot, view.week_table, view.week_model.index_of_slot(slot_id))
     qtbot.keyClick(view.week_table, Qt.Key.Key_Delete)
     dialog = view.open_dialog
@@ -323,6 +350,7 @@ def test_arrived_and_did_not_attend_from_the_appointment_menu(
     appointment_id, slot_id = book_first_dose(clinic, actor, course)
     clock.day = TUESDAY
     view.refresh()
+    settle(qtbot, view)
     index = view.week_model.index_of_slot(slot_id)
     appointment = view.week_model.target_appointment(index)
     assert appointment is not None
@@ -351,6 +379,7 @@ def test_a_cancelled_session_puts_its_patients_on_the_rebooking_list(
     tuesday = slot_occupancy(clinic, TUESDAY, TUESDAY)[0]
     cancel_session(clinic, actor, tuesday.session_id, "Nurse off sick")
     view.refresh()
+    settle(qtbot, view)
     assert view.rebooking_title.text() == "Needs rebooking (1)"
     item = view.rebooking.item(0)
     assert item.text().startswith("Ann Archer · Loading dose 1")
@@ -359,6 +388,7 @@ def test_a_cancelled_session_puts_its_patients_on_the_rebooking_list(
         Qt.MouseButton.LeftButton,
         pos=view.rebooking.visualItemRect(item).center(),
     )
+    settle(qtbot, view)
     assert view.patient_heading.text() == "Ann Archer"
     chosen = view.selected_dose()
     assert chosen is not None and chosen.appointment_id == appointment_id
