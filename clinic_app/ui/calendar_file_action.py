@@ -1,21 +1,22 @@
 """Clinic > Export patient's calendar (.ics): save a patient's booked dates for their phone.
 
-One small, synchronous action: the file is one short query and a few kilobytes, far
-under the 50 ms that would call for a worker thread. The file dialog and the warning
-box are injectable so tests drive the whole action without a modal dialog.
+The file is made on the worker (one query), the place to save it is asked on the GUI
+thread, and it is written on the worker again; ``done`` gets the saved path, or None
+when nothing was saved. The file dialog and the warning box are injectable so tests
+drive the whole action without a modal dialog.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from icalendar import Calendar
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from clinic_app.domain.errors import UserError
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.exports.calendar import patient_calendar
+from clinic_app.ui.ops import Ops
 
 TITLE = "Export patient's calendar"
 FILE_FILTER = "Calendar files (*.ics)"
@@ -26,45 +27,61 @@ Warn = Callable[[QWidget, str, str], object]
 
 def export_patient_calendar(
     parent: QWidget,
-    uow: UnitOfWork,
+    ops: Ops,
     patient_id: int,
     suggested_name: str,
     choose_path: Callable[[str], str | None] | None = None,
     *,
     warn: Warn | None = None,
-) -> Path | None:
-    """Ask where to save, write the .ics file; the saved path, or None if nothing was saved.
+    done: Callable[[Path | None], None] = lambda _path: None,
+) -> None:
+    """Make the .ics file, ask where to save it, write it; then ``done(path or None)``.
 
     Nothing booked is said before the file dialog opens, so nobody picks a folder
     for a file that will not be written.
     """
     ask = choose_path or (lambda name: _ask_save_path(parent, name))
     tell = warn or _warning_box
-    try:
-        data = patient_calendar(uow, patient_id)
-    except UserError as error:
-        tell(parent, TITLE, str(error))
-        return None
-    if not Calendar.from_ical(data).walk("VEVENT"):
-        tell(
-            parent,
-            TITLE,
-            "This patient has no booked appointments, so there is nothing to put in a "
-            "calendar file. Book their course first.",
-        )
-        return None
-    chosen = ask(suggested_name)
-    if not chosen:
-        return None
-    path = Path(chosen)
-    if not path.suffix:
-        path = path.with_suffix(".ics")
-    try:
-        path.write_bytes(data)
-    except OSError as error:
-        tell(parent, TITLE, f"Could not save {path}: {error.strerror or error}.")
-        return None
-    return path
+
+    def refused(message: str) -> None:
+        tell(parent, TITLE, message)
+        done(None)
+
+    def made(data: bytes) -> None:
+        if not Calendar.from_ical(data).walk("VEVENT"):
+            refused(
+                "This patient has no booked appointments, so there is nothing to put in a "
+                "calendar file. Book their course first."
+            )
+            return
+        chosen = ask(suggested_name)
+        if not chosen:
+            done(None)
+            return
+        path = Path(chosen)
+        if not path.suffix:
+            path = path.with_suffix(".ics")
+
+        def write(_uow: Any) -> str | None:
+            try:
+                path.write_bytes(data)
+            except OSError as error:
+                return f"Could not save {path}: {error.strerror or error}."
+            return None
+
+        def written(problem: str | None) -> None:
+            if problem:
+                refused(problem)
+            else:
+                done(path)
+
+        ops.read(write, written)
+
+    ops.read(
+        lambda uow: patient_calendar(uow, patient_id),
+        made,
+        failed=lambda error: refused(str(error)),
+    )
 
 
 def saved_message(path: Path) -> str:

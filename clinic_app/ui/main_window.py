@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -299,9 +300,12 @@ class MainWindow(QMainWindow):
         from clinic_app.ui.calendar_file_action import export_patient_calendar, saved_message
 
         name = calendar_file_name(record.details.family_name, record.details.given_name)
-        saved = export_patient_calendar(self, self._uow, record.id, name)
-        if saved is not None:
-            self.statusBar().showMessage(saved_message(saved), 10_000)
+
+        def saved(path: Path | None) -> None:
+            if path is not None:
+                self.statusBar().showMessage(saved_message(path), 10_000)
+
+        export_patient_calendar(self, self.ops, record.id, name, done=saved)
 
     def record_injection(self) -> None:
         """Open the recording dialog for the selected patient's appointment today."""

@@ -3,6 +3,7 @@ replaced, so no modal dialog blocks the test."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -10,11 +11,13 @@ from icalendar import Calendar
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from clinic_app.domain.actor import Actor
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.booking import confirm_booking
 from clinic_app.services.exports.calendar import appointment_uid
 from clinic_app.services.queries.booking_options import propose_course_booking
 from clinic_app.ui.calendar_file_action import export_patient_calendar, saved_message
+from clinic_app.ui.ops import Ops
 from tests.integration.booking_builders import TODAY, clinic_week, nurse, patient, start_course
 
 
@@ -43,6 +46,24 @@ def window(qtbot: QtBot) -> QWidget:
 
 
 @pytest.fixture
+def export(
+    qtbot: QtBot, window: QWidget, clinic: UnitOfWork, actor: Actor
+) -> Callable[..., Path | None]:
+    """The action, run to its end: the path it saved, or None."""
+    ops = Ops(clinic, actor)
+
+    def run(patient_id: int, name: str, spy: Spy) -> Path | None:
+        results: list[Path | None] = []
+        export_patient_calendar(
+            window, ops, patient_id, name, spy.choose, warn=spy.warn, done=results.append
+        )
+        qtbot.waitUntil(lambda: bool(results), timeout=10_000)
+        return results[0]
+
+    return run
+
+
+@pytest.fixture
 def booked_patient(clinic: UnitOfWork) -> tuple[int, list[str]]:
     """A patient with a loading course booked: their id and the booked appointments' UIDs."""
     amira = nurse(clinic)
@@ -55,13 +76,12 @@ def booked_patient(clinic: UnitOfWork) -> tuple[int, list[str]]:
 
 
 def test_saves_a_file_the_icalendar_package_parses_back(
-    window: QWidget, clinic: UnitOfWork, booked_patient: tuple[int, list[str]], tmp_path: Path
+    export: Callable[..., Path | None], booked_patient: tuple[int, list[str]], tmp_path: Path
 ) -> None:
     person, uids = booked_patient
     spy = Spy(str(tmp_path / "archer-ann"))  # typed without the extension
-    saved = export_patient_calendar(
-        window, clinic, person, "archer-ann-appointments.ics", spy.choose, warn=spy.warn
-    )
+    saved = export(person, "archer-ann-appointments.ics", spy)
+    assert saved is not None
     assert saved == tmp_path / "archer-ann.ics"
     assert spy.suggested == ["archer-ann-appointments.ics"]
     assert spy.warnings == []
@@ -71,21 +91,19 @@ def test_saves_a_file_the_icalendar_package_parses_back(
 
 
 def test_cancelling_the_dialog_saves_nothing(
-    window: QWidget, clinic: UnitOfWork, booked_patient: tuple[int, list[str]], tmp_path: Path
+    export: Callable[..., Path | None], booked_patient: tuple[int, list[str]], tmp_path: Path
 ) -> None:
     spy = Spy(None)
-    assert export_patient_calendar(window, clinic, booked_patient[0], "a.ics", spy.choose) is None
+    assert export(booked_patient[0], "a.ics", spy) is None
     assert spy.suggested == ["a.ics"]
     assert list(tmp_path.rglob("*.ics")) == []
 
 
 def test_nothing_booked_is_said_before_asking_where_to_save(
-    window: QWidget, clinic: UnitOfWork, roster_of_five: list[int]
+    export: Callable[..., Path | None], roster_of_five: list[int]
 ) -> None:
     spy = Spy("never-used.ics")
-    saved = export_patient_calendar(
-        window, clinic, roster_of_five[0], "smith.ics", spy.choose, warn=spy.warn
-    )
+    saved = export(roster_of_five[0], "smith.ics", spy)
     assert saved is None
     assert spy.suggested == []
     assert spy.warnings == [
@@ -95,21 +113,19 @@ def test_nothing_booked_is_said_before_asking_where_to_save(
 
 
 def test_a_disk_error_is_shown_and_nothing_is_returned(
-    window: QWidget, clinic: UnitOfWork, booked_patient: tuple[int, list[str]], tmp_path: Path
+    export: Callable[..., Path | None], booked_patient: tuple[int, list[str]], tmp_path: Path
 ) -> None:
     target = tmp_path / "no such folder" / "archer.ics"
     spy = Spy(str(target))
-    saved = export_patient_calendar(
-        window, clinic, booked_patient[0], "archer.ics", spy.choose, warn=spy.warn
-    )
+    saved = export(booked_patient[0], "archer.ics", spy)
     assert saved is None
     (message,) = spy.warnings
     assert message.startswith(f"Could not save {target}: ")
     assert "No such file or directory" in message
 
 
-def test_a_removed_patient_is_explained(window: QWidget, clinic: UnitOfWork) -> None:
+def test_a_removed_patient_is_explained(export: Callable[..., Path | None]) -> None:
     spy = Spy("x.ics")
-    assert export_patient_calendar(window, clinic, 9999, "x.ics", spy.choose, warn=spy.warn) is None
+    assert export(9999, "x.ics", spy) is None
     assert spy.warnings == ["No patient with id 9999: they may have been removed."]
     assert spy.suggested == []
