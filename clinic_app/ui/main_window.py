@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app import __version__
 from clinic_app.domain.actor import Actor
+from clinic_app.domain.changes import Change, Changes
 from clinic_app.domain.patient_details import PatientDetails
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.patients import create_patient, update_patient
@@ -40,6 +41,12 @@ if TYPE_CHECKING:
     from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
     from clinic_app.ui.sessions_panel import SessionsPanel
     from clinic_app.ui.stock_panel import StockPanel
+
+#: What a section's own saves (not yet through ops) change, for the other screens.
+_PANEL_CHANGES = {
+    "StockPanel": (Change.STOCK,),
+    "SessionsPanel": (Change.SESSIONS, Change.BOOKINGS),
+}
 
 #: The sections after "Patients", built the first time they are shown: a receptionist
 #: searching the roster at 08:00 should not wait for the week view and the stock list.
@@ -124,7 +131,12 @@ class MainWindow(QMainWindow):
 
         self.roster.patient_selected.connect(self.show_patient)
         self.patient_form.saved.connect(self._patient_saved)
-        self.course_panel.changed.connect(self.refresh_after_change)
+        # Commands through ops say what they changed; the screens not yet on ops say
+        # which kinds their own saves touch.
+        self.ops.changed.connect(self.apply_changes)
+        self.course_panel.changed.connect(
+            lambda: self.apply_changes(Changes.of(Change.COURSES, Change.BOOKINGS))
+        )
         self.roster.refresh()
         self.roster.search.setFocus()
 
@@ -273,7 +285,9 @@ class MainWindow(QMainWindow):
     def _install_section(
         self, index: int, panel: CalendarView | StockPanel | SessionsPanel
     ) -> None:
-        panel.changed.connect(self.refresh_after_change)
+        if panel is not self._calendar:  # the calendar writes through ops
+            kinds = _PANEL_CHANGES[type(panel).__name__]
+            panel.changed.connect(lambda: self.apply_changes(Changes.of(*kinds)))
         current = self.sections.currentIndex()
         blocked = self.sections.blockSignals(True)
         placeholder = self.sections.widget(index)
@@ -288,7 +302,7 @@ class MainWindow(QMainWindow):
         from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
 
         dialog = ClinicSettingsDialog(self._uow, self._actor, parent=self)
-        dialog.saved.connect(lambda _changed: self.refresh_after_change())
+        dialog.saved.connect(lambda _changed: self.apply_changes(Changes.of(*Change)))
         dialog.open()
         return dialog
 
@@ -320,7 +334,17 @@ class MainWindow(QMainWindow):
             dialog = RecordDoseDialog(
                 self._uow, self._actor, record.id, appointment_id, today=self._today, parent=self
             )
-            dialog.recorded.connect(lambda _result: self.refresh_after_change())
+            dialog.recorded.connect(
+                lambda _result: self.apply_changes(
+                    Changes.of(
+                        Change.RECORDS,
+                        Change.COURSES,
+                        Change.BOOKINGS,
+                        Change.STOCK,
+                        patients=[record.id],
+                    )
+                )
+            )
             dialog.open()
             self.recording_opened.emit(dialog)
 
@@ -348,14 +372,26 @@ class MainWindow(QMainWindow):
         self.calendar_file_action.setEnabled(patient_id is not None)
 
     def refresh_after_change(self) -> None:
-        """Something was booked, given or re-planned: refresh what shows it."""
-        self.roster.refresh()
-        for section in (self._stock, self._calendar, self._sessions):
-            if section is not None:
-                section.refresh()
+        """Refresh everything (after the daily upkeep, which can change any of it)."""
+        self.apply_changes(Changes.of(*Change))
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh only the screens that show what changed."""
+        if changes.touches(Change.PATIENTS, Change.COURSES, Change.BOOKINGS, Change.RECORDS):
+            self.roster.refresh()  # the "next due" column
         record = self.patient_form.record
-        if record is not None:
+        if record is not None and changes.touches_patient(
+            record.id, Change.COURSES, Change.BOOKINGS, Change.RECORDS, Change.SETTINGS
+        ):
             self.course_panel.show_patient(record.id)
+        calendar = (Change.BOOKINGS, Change.SESSIONS, Change.COURSES, Change.SETTINGS)
+        if self._calendar is not None and changes.touches(*calendar):
+            self._calendar.refresh()
+        if self._stock is not None and changes.touches(Change.STOCK, Change.SETTINGS):
+            self._stock.refresh()
+        sessions = (Change.SESSIONS, Change.BOOKINGS, Change.SETTINGS)
+        if self._sessions is not None and changes.touches(*sessions):
+            self._sessions.refresh()
 
     def _patient_saved(self, record: PatientRecord) -> None:
         self._follow_patient(record.id)
