@@ -208,3 +208,20 @@ def test_every_table_model_in_the_ui_sits_on_the_one_paged_base() -> None:
             if _base_names(node) & QT_MODELS or "rowCount" in methods:
                 forks.append(f"clinic_app/{relative}:{node.lineno} {node.name}")
     assert not forks, "table models not on PagedTableModel:\n" + "\n".join(forks)
+
+
+#: A module longer than this is several things that want a module each. The demo
+#: builder is exempt: it is one long script of sample data, read top to bottom.
+MAX_MODULE_LINES = 900
+
+
+def test_no_module_outgrows_one_sitting() -> None:
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if relative.startswith("demo/"):
+            continue
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_MODULE_LINES:
+            too_long.append(f"clinic_app/{relative}: {lines} lines")
+    assert not too_long, f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(too_long)
