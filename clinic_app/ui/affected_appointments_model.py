@@ -5,21 +5,17 @@ from __future__ import annotations
 from clinic_app.domain.appointment_text import describe_start
 from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.services.queries.rebooking import AffectedAppointment
-from clinic_app.ui.rows_model import RowsTableModel
+from clinic_app.ui.paged_table_model import Column, PagedTableModel
+
+COLUMNS: tuple[Column[AffectedAppointment], ...] = (
+    Column("Patient", lambda row: row.patient_name),
+    Column("NHS number", lambda row: format_for_display(row.nhs_number)),
+    Column("Phone", lambda row: row.phone),
+    Column("Dose", lambda row: row.dose),
+    Column("Was booked for", lambda row: describe_start(row.old_start)),
+)
 
 
-class AffectedAppointmentsModel(RowsTableModel[AffectedAppointment]):
-    HEADERS = ("Patient", "NHS number", "Phone", "Dose", "Was booked for")
-
+class AffectedAppointmentsModel(PagedTableModel[AffectedAppointment]):
     def __init__(self) -> None:
-        super().__init__(self.HEADERS, _cells)
-
-
-def _cells(row: AffectedAppointment) -> tuple[str, ...]:
-    return (
-        row.patient_name,
-        format_for_display(row.nhs_number),
-        row.phone,
-        row.dose,
-        describe_start(row.old_start),
-    )
+        super().__init__(COLUMNS)

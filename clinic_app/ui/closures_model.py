@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from clinic_app.domain.date_text import format_date
 from clinic_app.services.queries.timetable import ClosureRecord
-from clinic_app.ui.rows_model import RowsTableModel
+from clinic_app.ui.paged_table_model import Column, PagedTableModel
+
+COLUMNS: tuple[Column[ClosureRecord], ...] = (
+    Column("From", lambda row: format_date(row.first_day)),
+    Column("To", lambda row: format_date(row.last_day)),
+    Column("Reason", lambda row: row.reason),
+    Column("Location", lambda row: row.location or "Whole clinic"),
+)
 
 
-class ClosuresModel(RowsTableModel[ClosureRecord]):
-    HEADERS = ("From", "To", "Reason", "Location")
-
+class ClosuresModel(PagedTableModel[ClosureRecord]):
     def __init__(self) -> None:
-        super().__init__(self.HEADERS, _cells)
-
-
-def _cells(row: ClosureRecord) -> tuple[str, ...]:
-    return (
-        format_date(row.first_day),
-        format_date(row.last_day),
-        row.reason,
-        row.location or "Whole clinic",
-    )
+        super().__init__(COLUMNS)

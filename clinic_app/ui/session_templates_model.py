@@ -9,47 +9,30 @@ from PySide6.QtGui import QBrush, QColor
 
 from clinic_app.domain.date_text import format_date
 from clinic_app.services.queries.session_templates import WEEKDAY_LABELS, SessionTemplateRecord
-from clinic_app.ui.rows_model import RowsTableModel
+from clinic_app.ui.paged_table_model import Column, PagedTableModel
 
 _GREY = QColor("#7b8794")
 
+COLUMNS: tuple[Column[SessionTemplateRecord], ...] = (
+    Column("Name", lambda row: row.details.name),
+    Column("Weekday", lambda row: WEEKDAY_LABELS[row.details.weekday]),
+    Column("Times", lambda row: f"{row.details.start_time:%H:%M}–{row.details.end_time:%H:%M}"),
+    Column("Slot", lambda row: f"{row.details.slot_minutes} min"),
+    Column("Per slot", lambda row: str(row.details.capacity)),
+    Column("Nurse", lambda row: row.nurse_name or "—"),
+    Column("Room", lambda row: row.details.room),
+    Column("Location", lambda row: row.details.location),
+    Column("From", lambda row: format_date(row.details.valid_from)),
+    Column("Until", lambda row: format_date(row.details.valid_until) or "open-ended"),
+    Column("Active", lambda row: "Yes" if row.active else "Stopped"),
+)
 
-class SessionTemplatesModel(RowsTableModel[SessionTemplateRecord]):
-    HEADERS = (
-        "Name",
-        "Weekday",
-        "Times",
-        "Slot",
-        "Per slot",
-        "Nurse",
-        "Room",
-        "Location",
-        "From",
-        "Until",
-        "Active",
-    )
 
+class SessionTemplatesModel(PagedTableModel[SessionTemplateRecord]):
     def __init__(self) -> None:
-        super().__init__(self.HEADERS, _cells)
+        super().__init__(COLUMNS)
 
-    def decorate(self, row: SessionTemplateRecord, column: int, role: int) -> Any:
+    def role_data(self, row: SessionTemplateRecord, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and not row.active:
             return QBrush(_GREY)
         return None
-
-
-def _cells(row: SessionTemplateRecord) -> tuple[str, ...]:
-    d = row.details
-    return (
-        d.name,
-        WEEKDAY_LABELS[d.weekday],
-        f"{d.start_time:%H:%M}–{d.end_time:%H:%M}",
-        f"{d.slot_minutes} min",
-        str(d.capacity),
-        row.nurse_name or "—",
-        d.room,
-        d.location,
-        format_date(d.valid_from),
-        format_date(d.valid_until) or "open-ended",
-        "Yes" if row.active else "Stopped",
-    )

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -55,7 +51,7 @@ from clinic_app.services.queries.session_templates import (
 from clinic_app.services.queries.settings import load_settings
 from clinic_app.services.queries.timetable import UpcomingSession
 from clinic_app.ui.closures_model import ClosuresModel
-from clinic_app.ui.rows_model import RowsTableModel
+from clinic_app.ui.row_table import row_table, select_row, selected_row
 from clinic_app.ui.session_dialogs import (
     AffectedAppointmentsDialog,
     CancelSessionDialog,
@@ -70,8 +66,6 @@ from clinic_app.ui.session_dialogs import (
 from clinic_app.ui.session_templates_model import SessionTemplatesModel
 from clinic_app.ui.task_runner import TaskRunner
 from clinic_app.ui.upcoming_sessions_model import UpcomingSessionsModel
-
-Row = TypeVar("Row")
 
 
 class SessionsPanel(QWidget):
@@ -95,7 +89,7 @@ class SessionsPanel(QWidget):
         self.affected_dialog: AffectedAppointmentsDialog | None = None
 
         self.templates_model = SessionTemplatesModel()
-        self.templates_table = _table(
+        self.templates_table = row_table(
             self.templates_model, (190, 90, 100, 60, 65, 160, 140, 130, 90, 90)
         )
         self.templates_table.setObjectName("templatesTable")
@@ -107,7 +101,7 @@ class SessionsPanel(QWidget):
         self.deactivate_button.setObjectName("deactivateTemplate")
 
         self.upcoming_model = UpcomingSessionsModel()
-        self.upcoming_table = _table(self.upcoming_model, (130, 170, 160, 140, 140, 80))
+        self.upcoming_table = row_table(self.upcoming_model, (130, 170, 160, 140, 140, 80))
         self.upcoming_table.setObjectName("upcomingTable")
         self.upcoming_summary = QLabel("")
         self.upcoming_summary.setObjectName("upcomingSummary")
@@ -125,7 +119,7 @@ class SessionsPanel(QWidget):
         )
 
         self.closures_model = ClosuresModel()
-        self.closures_table = _table(self.closures_model, (100, 100, 320))
+        self.closures_table = row_table(self.closures_model, (100, 100, 320))
         self.closures_table.setObjectName("closuresTable")
         self.add_closure_button = QPushButton("Add closure…")
         self.add_closure_button.setObjectName("addClosure")
@@ -173,9 +167,9 @@ class SessionsPanel(QWidget):
             "places booked."
         )
         if template is not None:
-            _select(self.templates_table, self.templates_model, lambda r: r.id == template.id)
+            select_row(self.templates_table, self.templates_model, lambda r: r.id == template.id)
         if upcoming is not None:
-            _select(
+            select_row(
                 self.upcoming_table,
                 self.upcoming_model,
                 lambda r: r.session_id == upcoming.session_id,
@@ -183,18 +177,18 @@ class SessionsPanel(QWidget):
         self._selection()
 
     def selected_template(self) -> SessionTemplateRecord | None:
-        return _selected(self.templates_table, self.templates_model)
+        return selected_row(self.templates_table, self.templates_model)
 
     def selected_session(self) -> UpcomingSession | None:
-        return _selected(self.upcoming_table, self.upcoming_model)
+        return selected_row(self.upcoming_table, self.upcoming_model)
 
     def select_session(self, session_id: int) -> bool:
-        return _select(
+        return select_row(
             self.upcoming_table, self.upcoming_model, lambda r: r.session_id == session_id
         )
 
     def select_template(self, template_id: int) -> bool:
-        return _select(self.templates_table, self.templates_model, lambda r: r.id == template_id)
+        return select_row(self.templates_table, self.templates_model, lambda r: r.id == template_id)
 
     # -- weekly sessions ----------------------------------------------------------
     def open_new_template(self) -> TemplateDialog:
@@ -462,32 +456,3 @@ def _buttons(*buttons: QPushButton) -> QHBoxLayout:
         row.addWidget(button)
     row.addStretch(1)
     return row
-
-
-def _table(model: RowsTableModel[Any], widths: Sequence[int]) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setStretchLastSection(True)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for column, width in enumerate(widths):
-        header.resizeSection(column, width)
-    return table
-
-
-def _selected(table: QTableView, model: RowsTableModel[Row]) -> Row | None:
-    rows = table.selectionModel().selectedRows()
-    return model.row_at(rows[0].row()) if rows else None
-
-
-def _select(table: QTableView, model: RowsTableModel[Row], wanted: Callable[[Row], bool]) -> bool:
-    for number, row in enumerate(model.rows()):
-        if wanted(row):
-            table.selectRow(number)
-            return True
-    return False

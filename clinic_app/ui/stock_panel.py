@@ -12,25 +12,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -46,7 +41,6 @@ from clinic_app.domain.lot_rules import (
     normalise_lot_number,
     validate_lot_input,
 )
-from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.stock import (
     quarantine_lot,
@@ -66,137 +60,9 @@ from clinic_app.services.queries.stock import (
     low_stock,
 )
 from clinic_app.ui.field_row import field_with_error
+from clinic_app.ui.row_table import row_table, select_row, selected_row
+from clinic_app.ui.stock_models import LotTableModel, TraceTableModel
 from clinic_app.ui.task_runner import TaskRunner
-
-Index = QModelIndex | QPersistentModelIndex
-Row = TypeVar("Row")
-LOT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-_RED = QColor("#fdecea")
-_AMBER = QColor("#fff4e0")
-_GREY = QColor("#52606d")
-
-
-class PagedTableModel(QAbstractTableModel, Generic[Row]):
-    """Rows fetched a page at a time as the view scrolls; never the whole table."""
-
-    def __init__(
-        self,
-        headers: Sequence[str],
-        fetch: Callable[[int, int], Sequence[Row]],
-        cells: Callable[[Row], Sequence[str]],
-        page_size: int = 200,
-    ) -> None:
-        super().__init__()
-        self._headers = tuple(headers)
-        self._fetch = fetch
-        self._cells = cells
-        self._page_size = page_size
-        self._rows: list[Row] = []
-        self._exhausted = True
-
-    @property
-    def page_size(self) -> int:
-        return self._page_size
-
-    def reload(self) -> None:
-        self.show_first_page(self._fetch(0, self._page_size))
-
-    def show_first_page(self, rows: Sequence[Row]) -> None:
-        """Show a first page fetched elsewhere (off the GUI thread); later pages follow."""
-        first = list(rows)
-        self.beginResetModel()
-        self._rows = first
-        self._exhausted = len(first) < self._page_size
-        self.endResetModel()
-
-    def row_at(self, row: int) -> Row:
-        return self._rows[row]
-
-    def rows(self) -> tuple[Row, ...]:
-        return tuple(self._rows)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            role == Qt.ItemDataRole.DisplayRole
-            and orientation == Qt.Orientation.Horizontal
-            and 0 <= section < len(self._headers)
-        ):
-            return self._headers[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._cells(row)[index.column()]
-        return self.decorate(row, index.column(), role)
-
-    def decorate(self, row: Row, column: int, role: int) -> Any:
-        return None
-
-    def canFetchMore(self, parent: Index) -> bool:
-        return not parent.isValid() and not self._exhausted
-
-    def fetchMore(self, parent: Index) -> None:
-        if parent.isValid() or self._exhausted:
-            return
-        more = list(self._fetch(len(self._rows), self._page_size))
-        self._exhausted = len(more) < self._page_size
-        if not more:
-            return
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
-        self._rows.extend(more)
-        self.endInsertRows()
-
-
-class LotTableModel(PagedTableModel[LotRow]):
-    HEADERS = ("Product", "Lot", "Expiry", "Remaining", "Status")
-
-    def __init__(self, fetch: Callable[[int, int], Sequence[LotRow]], page_size: int = 200) -> None:
-        super().__init__(self.HEADERS, fetch, _lot_cells, page_size)
-
-    def decorate(self, row: LotRow, column: int, role: int) -> Any:
-        if role == LOT_ID_ROLE:
-            return row.id
-        if role == Qt.ItemDataRole.BackgroundRole:
-            if row.expired or row.status is not LotStatus.AVAILABLE:
-                return QBrush(_RED)
-            if row.expiring_soon:
-                return QBrush(_AMBER)
-            return None
-        if role == Qt.ItemDataRole.FontRole and row.low and column == 3:
-            font = QFont()
-            font.setBold(True)
-            return font
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.product.label}; supplier {row.supplier or 'not recorded'}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-
-class TraceTableModel(PagedTableModel[TraceRow]):
-    HEADERS = ("Given", "Patient", "NHS number", "Born", "Phone", "Email", "Address", "Site", "By")
-
-    def __init__(
-        self, fetch: Callable[[int, int], Sequence[TraceRow]], page_size: int = 200
-    ) -> None:
-        super().__init__(self.HEADERS, fetch, _trace_cells, page_size)
-
-    def decorate(self, row: TraceRow, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.ForegroundRole and row.patient_status != "Active":
-            return QBrush(_GREY)
-        return None
 
 
 class StockPanel(QWidget):
@@ -225,7 +91,7 @@ class StockPanel(QWidget):
         self.summary.setObjectName("stockSummary")
         self.summary.setWordWrap(True)
         self.model = LotTableModel(self._lot_page)
-        self.table = _table(self.model, (280, 110, 100, 100))
+        self.table = row_table(self.model, (280, 110, 100, 100))
         self.table.setObjectName("lotTable")
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection())
         self.receive_button = QPushButton("Receive lot…")
@@ -252,7 +118,7 @@ class StockPanel(QWidget):
         self.trace_summary.setObjectName("traceSummary")
         self.trace_summary.setWordWrap(True)
         self.trace_model = TraceTableModel(self._trace_page)
-        self.trace_table = _table(self.trace_model, (90, 170, 110, 90, 120, 170, 220, 130))
+        self.trace_table = row_table(self.trace_model, (90, 170, 110, 90, 120, 170, 220, 130))
         self.trace_table.setObjectName("traceTable")
         self.export_button = QPushButton("Export CSV…")
         self.export_button.setObjectName("exportButton")
@@ -284,15 +150,10 @@ class StockPanel(QWidget):
         self._selection()
 
     def selected_lot(self) -> LotRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.model.row_at(rows[0].row()) if rows else None
+        return selected_row(self.table, self.model)
 
     def select_lot(self, lot_id: int) -> bool:
-        for number, row in enumerate(self.model.rows()):
-            if row.id == lot_id:
-                self.table.selectRow(number)
-                return True
-        return False
+        return select_row(self.table, self.model, lambda row: row.id == lot_id)
 
     def open_receive(self) -> ReceiveLotDialog:
         dialog = ReceiveLotDialog(list_products(self._uow), self._today, self)
@@ -424,10 +285,10 @@ class StockPanel(QWidget):
         layout.addWidget(splitter)
 
     # -- actions ------------------------------------------------------------------
-    def _lot_page(self, offset: int, limit: int) -> Sequence[LotRow]:
+    def _lot_page(self, _last: LotRow | None, offset: int, limit: int) -> Sequence[LotRow]:
         return lot_page(self._uow, today=self._today(), offset=offset, limit=limit)
 
-    def _trace_page(self, offset: int, limit: int) -> Sequence[TraceRow]:
+    def _trace_page(self, _last: TraceRow | None, offset: int, limit: int) -> Sequence[TraceRow]:
         if not self._traced:
             return ()
         return lot_trace.trace_lot(self._uow, self._traced, offset=offset, limit=limit).rows
@@ -682,44 +543,3 @@ class ReasonDialog(QDialog):
 
     def _refresh(self) -> None:
         self.ok_button.setEnabled(bool(self.reason.text().strip()))
-
-
-def _table(model: QAbstractTableModel, widths: Sequence[int]) -> QTableView:
-    table = QTableView()
-    table.setModel(model)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setAlternatingRowColors(False)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.setWordWrap(False)
-    header = table.horizontalHeader()
-    header.setStretchLastSection(True)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    for column, width in enumerate(widths):
-        header.resizeSection(column, width)
-    return table
-
-
-def _lot_cells(row: LotRow) -> tuple[str, ...]:
-    return (
-        f"{row.product.brand} ({row.product.drug})",
-        row.lot_number,
-        format_date(row.expiry_date),
-        f"{row.quantity_remaining} of {row.quantity_received}",
-        row.state_text(),
-    )
-
-
-def _trace_cells(row: TraceRow) -> tuple[str, ...]:
-    return (
-        format_date(row.date_given),
-        row.name,
-        format_for_display(row.nhs_number),
-        format_date(row.date_of_birth),
-        row.phone,
-        row.email,
-        row.address,
-        row.site,
-        row.given_by,
-    )

@@ -8,19 +8,17 @@ a coloured marker beside it, and muted text for what is only planned.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from clinic_app.domain.codes import Phase
 from clinic_app.domain.date_text import format_date
 from clinic_app.services.queries.courses import EntryKind, TimelineEntry
+from clinic_app.ui.paged_table_model import Column, PagedTableModel
 
-Index = QModelIndex | QPersistentModelIndex
-
-COLUMNS = ("Date", "Dose", "Status", "Window", "Details")
-DATE, DOSE, STATUS, WINDOW, DETAILS = range(len(COLUMNS))
 #: The entry's kind (an EntryKind value) for tests and delegates.
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 APPOINTMENT_ID_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -40,10 +38,34 @@ _ALERT = QColor("#b42318")
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-class TimelineModel(QAbstractTableModel):
+def _dose_text(entry: TimelineEntry) -> str:
+    if entry.phase is Phase.MONITORING:
+        return "Blood tests"
+    if entry.phase is Phase.REVIEW:
+        return f"Review {entry.dose_number}" if entry.dose_number else "Review"
+    name = entry.phase.label
+    return f"{name} {entry.dose_number}" if entry.dose_number else name
+
+
+def _window(entry: TimelineEntry) -> str:
+    if entry.kind in (EntryKind.GIVEN, EntryKind.DONE) or entry.earliest == entry.latest:
+        return ""
+    return f"{entry.earliest:%d/%m}–{entry.latest:%d/%m}"
+
+
+COLUMNS: tuple[Column[TimelineEntry], ...] = (
+    Column("Date", lambda entry: f"{_WEEKDAYS[entry.date.weekday()]} {format_date(entry.date)}"),
+    Column("Dose", _dose_text),
+    Column("Status", lambda entry: entry.status_label),
+    Column("Window", _window),
+    Column("Details", lambda entry: entry.detail),
+)
+DATE, DOSE, STATUS, WINDOW, DETAILS = range(len(COLUMNS))
+
+
+class TimelineModel(PagedTableModel[TimelineEntry]):
     def __init__(self) -> None:
-        super().__init__()
-        self._entries: tuple[TimelineEntry, ...] = ()
+        super().__init__(COLUMNS)
         self._italic = QFont()
         self._italic.setItalic(True)
         self._bold = QFont()
@@ -51,48 +73,19 @@ class TimelineModel(QAbstractTableModel):
         self._struck = QFont()
         self._struck.setStrikeOut(True)
 
-    def set_entries(self, entries: tuple[TimelineEntry, ...]) -> None:
-        self.beginResetModel()
-        self._entries = entries
-        self.endResetModel()
+    def set_entries(self, entries: Sequence[TimelineEntry]) -> None:
+        self.set_rows(entries)
 
     def entry(self, row: int) -> TimelineEntry:
-        return self._entries[row]
+        return self.row_at(row)
 
     def row_of_next(self) -> int | None:
         """The first line still to come (booked or planned), to scroll to."""
-        for row, entry in enumerate(self._entries):
-            if entry.kind in (EntryKind.BOOKED, EntryKind.PLANNED, EntryKind.REVIEW):
-                return row
-        return None
+        return self.find_row(
+            lambda entry: entry.kind in (EntryKind.BOOKED, EntryKind.PLANNED, EntryKind.REVIEW)
+        )
 
-    # -- Qt model ----------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._entries):
-            return None
-        entry = self._entries[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(entry, column)
+    def role_data(self, entry: TimelineEntry, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(entry)
         if role == Qt.ItemDataRole.DecorationRole and column == STATUS:
@@ -108,21 +101,6 @@ class TimelineModel(QAbstractTableModel):
         return None
 
     # -- presentation --------------------------------------------------------------------
-    def _display(self, entry: TimelineEntry, column: int) -> str:
-        if column == DATE:
-            return f"{_WEEKDAYS[entry.date.weekday()]} {format_date(entry.date)}"
-        if column == DOSE:
-            return _dose_text(entry)
-        if column == STATUS:
-            return entry.status_label
-        if column == WINDOW:
-            if entry.kind in (EntryKind.GIVEN, EntryKind.DONE) or entry.earliest == entry.latest:
-                return ""
-            return f"{entry.earliest:%d/%m}–{entry.latest:%d/%m}"
-        if column == DETAILS:
-            return entry.detail
-        return ""
-
     def _tooltip(self, entry: TimelineEntry) -> str:
         lines = [f"{_dose_text(entry)}: {entry.status_label}, {format_date(entry.date)}"]
         if entry.kind not in (EntryKind.GIVEN, EntryKind.DONE) and entry.earliest != entry.latest:
@@ -153,12 +131,3 @@ class TimelineModel(QAbstractTableModel):
         if entry.kind is EntryKind.BOOKED and column == STATUS:
             return self._bold
         return None
-
-
-def _dose_text(entry: TimelineEntry) -> str:
-    if entry.phase is Phase.MONITORING:
-        return "Blood tests"
-    if entry.phase is Phase.REVIEW:
-        return f"Review {entry.dose_number}" if entry.dose_number else "Review"
-    name = entry.phase.label
-    return f"{name} {entry.dose_number}" if entry.dose_number else name

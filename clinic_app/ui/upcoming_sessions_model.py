@@ -9,45 +9,47 @@ from PySide6.QtGui import QBrush, QColor
 
 from clinic_app.domain.date_text import format_date
 from clinic_app.services.queries.timetable import UpcomingSession
-from clinic_app.ui.rows_model import RowsTableModel
+from clinic_app.ui.paged_table_model import RIGHT, Column, PagedTableModel
 
 _CANCELLED = QColor("#fdecea")
 _FULL = QColor("#fff4e0")
 
 
-class UpcomingSessionsModel(RowsTableModel[UpcomingSession]):
-    HEADERS = ("Date", "Times", "Nurse", "Room", "Location", "Booked", "Status")
+def _full(row: UpcomingSession) -> bool:
+    return bool(row.places) and row.booked >= row.places
 
+
+def _status(row: UpcomingSession) -> str:
+    if row.cancelled:
+        return f"Cancelled: {row.cancel_reason}"
+    if _full(row):
+        return "Full"
+    return "One-off" if row.one_off else "On"
+
+
+COLUMNS: tuple[Column[UpcomingSession], ...] = (
+    Column("Date", lambda row: f"{row.session_date:%a} {format_date(row.session_date)}"),
+    Column(
+        "Times",
+        lambda row: f"{row.start_time:%H:%M}–{row.end_time:%H:%M} ({row.slot_minutes} min)",
+    ),
+    Column("Nurse", lambda row: row.nurse_name or "—"),
+    Column("Room", lambda row: row.room),
+    Column("Location", lambda row: row.location),
+    Column("Booked", lambda row: f"{row.booked} / {row.places}", align=RIGHT),
+    Column("Status", _status),
+)
+
+
+class UpcomingSessionsModel(PagedTableModel[UpcomingSession]):
     def __init__(self) -> None:
-        super().__init__(self.HEADERS, _cells)
+        super().__init__(COLUMNS)
 
-    def decorate(self, row: UpcomingSession, column: int, role: int) -> Any:
+    def role_data(self, row: UpcomingSession, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.BackgroundRole:
             if row.cancelled:
                 return QBrush(_CANCELLED)
-            if row.places and row.booked >= row.places:
-                return QBrush(_FULL)
-            return None
+            return QBrush(_FULL) if _full(row) else None
         if role == Qt.ItemDataRole.ToolTipRole and row.cancelled:
             return f"Cancelled: {row.cancel_reason}"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == 5:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
-
-
-def _cells(row: UpcomingSession) -> tuple[str, ...]:
-    if row.cancelled:
-        status = f"Cancelled: {row.cancel_reason}"
-    elif row.places and row.booked >= row.places:
-        status = "Full"
-    else:
-        status = "One-off" if row.one_off else "On"
-    return (
-        f"{row.session_date:%a} {format_date(row.session_date)}",
-        f"{row.start_time:%H:%M}–{row.end_time:%H:%M} ({row.slot_minutes} min)",
-        row.nurse_name or "—",
-        row.room,
-        row.location,
-        f"{row.booked} / {row.places}",
-        status,
-    )

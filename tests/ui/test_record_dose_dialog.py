@@ -8,12 +8,24 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QDialog
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QSpinBox,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
@@ -42,6 +54,8 @@ from tests.integration.dose_helpers import (
     given_input,
     start_course,
 )
+
+Field = TypeVar("Field", bound=QWidget)
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,24 @@ def open_dialog(qtbot: QtBot, scene: Scene, appointment: int | None = -1) -> Rec
     return dialog
 
 
+def field(dialog: RecordDoseDialog, kind: type[Field], name: str) -> Field:
+    """A field of the form by its object name, as the stylesheet and a screen reader know it."""
+    found = dialog.findChild(kind, name)
+    assert found is not None, f"the dialog has no {kind.__name__} {name!r}"
+    return found
+
+
+def label_text(dialog: RecordDoseDialog, name: str) -> str:
+    return field(dialog, QLabel, name).text()
+
+
+def needle_and_pressure(dialog: RecordDoseDialog) -> tuple[int, int]:
+    return (
+        field(dialog, QSpinBox, "needleGauge").value(),
+        field(dialog, QSpinBox, "pressureMinutes").value(),
+    )
+
+
 def choose(combo: QComboBox, data: object) -> None:
     index = combo.findData(data)
     assert index >= 0, f"{data!r} not offered"
@@ -83,8 +115,8 @@ def choose(combo: QComboBox, data: object) -> None:
 
 def complete(qtbot: QtBot, dialog: RecordDoseDialog) -> None:
     """What the nurse always does: the authority and the patient's consent."""
-    choose(dialog.authority_combo, "psd")
-    qtbot.mouseClick(dialog.consent, Qt.MouseButton.LeftButton)
+    choose(field(dialog, QComboBox, "authorityCombo"), "psd")
+    qtbot.mouseClick(field(dialog, QCheckBox, "consent"), Qt.MouseButton.LeftButton)
 
 
 def administrations(scene: Scene) -> int:
@@ -94,18 +126,18 @@ def administrations(scene: Scene) -> int:
 
 def test_a_dose_is_recorded_through_the_dialog(qtbot: QtBot, scene: Scene) -> None:
     dialog = open_dialog(qtbot, scene)
-    assert dialog.patient_name.text() == "SMITH, Margaret"
-    assert dialog.patient_nhs.text().startswith("NHS 999 000 ")
-    assert dialog.patient_dob.text() == "Born 03/04/1950 (76 years)"
-    assert "Dose 1 (maintenance), hydroxocobalamin 1 mg" in dialog.dose_line.text()
-    assert dialog.dose_volume.text() == "1 mg = 1.0 mL"
-    assert dialog.site_combo.currentData() == "deltoid"
-    assert dialog.side_combo.currentData() == "left"
+    assert label_text(dialog, "bannerName") == "SMITH, Margaret"
+    assert label_text(dialog, "bannerNhs").startswith("NHS 999 000 ")
+    assert label_text(dialog, "bannerBorn") == "Born 03/04/1950 (76 years)"
+    assert "Dose 1 (maintenance), hydroxocobalamin 1 mg" in label_text(dialog, "doseLine")
+    assert label_text(dialog, "doseVolume") == "1 mg = 1.0 mL"
+    assert field(dialog, QComboBox, "siteCombo").currentData() == "deltoid"
+    assert field(dialog, QComboBox, "sideCombo").currentData() == "left"
     assert not dialog.record_button.isEnabled()  # authority and consent still to do
     assert "authority, consent" in dialog.problem_summary.text()
 
     complete(qtbot, dialog)
-    qtbot.keyClicks(dialog.reaction, "none")
+    qtbot.keyClicks(field(dialog, QLineEdit, "reaction"), "none")
     assert dialog.record_button.isEnabled()
     with qtbot.waitSignal(dialog.recorded, timeout=10_000) as saved:
         qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
@@ -127,37 +159,41 @@ def test_an_expired_lot_is_refused_with_its_expiry(qtbot: QtBot, scene: Scene) -
     dialog = open_dialog(qtbot, scene)
     complete(qtbot, dialog)
     expired = scene.clinic.stock.expired
-    index = dialog.lot_combo.findData(expired)
-    assert dialog.lot_combo.itemText(index).startswith("EXPIRED: CH24A117 - exp 23/11/2026")
-    dialog.lot_combo.setCurrentIndex(index)
+    lots = field(dialog, QComboBox, "lotCombo")
+    index = lots.findData(expired)
+    assert lots.itemText(index).startswith("EXPIRED: CH24A117 - exp 23/11/2026")
+    lots.setCurrentIndex(index)
 
-    assert "Lot CH24A117 expired on 23/11/2026: do not use it." in dialog.lot_status.text()
-    refusal = dialog.findChild(type(dialog.lot_status), "finding_lot_expired")
+    assert "Lot CH24A117 expired on 23/11/2026: do not use it." in label_text(dialog, "lotStatus")
+    refusal = dialog.findChild(QLabel, "finding_lot_expired")
     assert refusal is not None and refusal.text().startswith("✖ Cannot give: Lot CH24A117")
     assert not dialog.record_button.isEnabled()
     assert dialog.problem_summary.text() == "Cannot be recorded as given: see the safety checks."
     assert dialog.record_given() is False
     assert administrations(scene) == 0
 
-    choose(dialog.lot_combo, scene.clinic.stock.lot)
+    choose(lots, scene.clinic.stock.lot)
     assert dialog.record_button.isEnabled()
 
 
 def test_a_platelet_hold_needs_a_prescriber_decision(qtbot: QtBot, scene: Scene) -> None:
     add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 18, TODAY - dt.timedelta(days=2))
     dialog = open_dialog(qtbot, scene)
-    assert dialog.platelet_panel.property("severity") == "hold"
-    assert dialog.platelet_title.text() == "Hold the IM injection until a prescriber decides"
-    assert dialog.platelet_count.text() == "Latest count 18 x10^9/L on 22/11/2026 (band 10-25)"
-    assert "off-licence prescriber decision" in dialog.platelet_instructions.text()
-    assert (dialog.needle_gauge.value(), dialog.pressure_minutes.value()) == (25, 10)
+    assert field(dialog, QFrame, "plateletPanel").property("severity") == "hold"
+    assert label_text(dialog, "plateletTitle") == "Hold the IM injection until a prescriber decides"
+    assert (
+        label_text(dialog, "plateletCount") == "Latest count 18 x10^9/L on 22/11/2026 (band 10-25)"
+    )
+    assert "off-licence prescriber decision" in label_text(dialog, "plateletInstructions")
+    assert needle_and_pressure(dialog) == (25, 10)
     complete(qtbot, dialog)
-    assert dialog.decision_box.isVisible()
+    assert field(dialog, QGroupBox, "decisionBox").isVisible()
     assert not dialog.record_button.isEnabled()
 
-    qtbot.keyClicks(dialog.decision_name, "Dr Helen Morgan")
+    qtbot.keyClicks(field(dialog, QLineEdit, "decisionName"), "Dr Helen Morgan")
     assert not dialog.record_button.isEnabled()  # the decision itself is still missing
-    qtbot.keyClicks(dialog.decision_text, "Give IM, 25G, 10 minutes firm pressure")
+    decision_text = field(dialog, QLineEdit, "decisionText")
+    qtbot.keyClicks(decision_text, "Give IM, 25G, 10 minutes firm pressure")
     box = dialog.ack_boxes["platelets_hold_authorised"]
     assert "Prescriber decision by Dr Helen Morgan on 24/11/2026" in box.accessibleName()
     assert not dialog.record_button.isEnabled()  # seen, but not yet ticked
@@ -180,10 +216,11 @@ def test_a_decision_dated_before_the_count_is_refused_beside_its_field(
     add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 6, TODAY - dt.timedelta(days=2))
     dialog = open_dialog(qtbot, scene)
     complete(qtbot, dialog)
-    qtbot.keyClicks(dialog.decision_name, "Dr Helen Morgan")
-    qtbot.keyClicks(dialog.decision_text, "Give after transfusion")
-    dialog.decision_date.selectAll()
-    qtbot.keyClicks(dialog.decision_date, "01/11/2026")
+    qtbot.keyClicks(field(dialog, QLineEdit, "decisionName"), "Dr Helen Morgan")
+    qtbot.keyClicks(field(dialog, QLineEdit, "decisionText"), "Give after transfusion")
+    decided_on = field(dialog, QLineEdit, "decisionDate")
+    decided_on.selectAll()
+    qtbot.keyClicks(decided_on, "01/11/2026")
     error = dialog.errors["decision_decided_on"]
     assert error.isVisible()
     assert error.text().startswith("Date is before the result it answers (22/11/2026)")
@@ -194,12 +231,12 @@ def test_a_decision_dated_before_the_count_is_refused_beside_its_field(
 def test_the_small_needle_band_is_shown_and_prefilled(qtbot: QtBot, scene: Scene) -> None:
     add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 38, TODAY - dt.timedelta(days=5))
     dialog = open_dialog(qtbot, scene)
-    assert dialog.platelet_panel.property("severity") == "warn"
-    assert "25-27G" in dialog.platelet_instructions.text()
-    assert (dialog.needle_gauge.value(), dialog.pressure_minutes.value()) == (25, 10)
+    assert field(dialog, QFrame, "plateletPanel").property("severity") == "warn"
+    assert "25-27G" in label_text(dialog, "plateletInstructions")
+    assert needle_and_pressure(dialog) == (25, 10)
     complete(qtbot, dialog)
     assert dialog.record_button.isEnabled()
-    dialog.needle_gauge.setValue(21)
+    field(dialog, QSpinBox, "needleGauge").setValue(21)
     assert dialog.errors["needle_gauge"].text().startswith("Needle use a 25G or finer needle")
     assert not dialog.record_button.isEnabled()
 
@@ -207,12 +244,13 @@ def test_the_small_needle_band_is_shown_and_prefilled(qtbot: QtBot, scene: Scene
 def test_the_buttock_needs_a_reason_and_a_tick(qtbot: QtBot, scene: Scene) -> None:
     dialog = open_dialog(qtbot, scene)
     complete(qtbot, dialog)
-    assert not dialog.site_reason.isVisible()
-    choose(dialog.site_combo, "dorsogluteal")
-    assert dialog.site_reason.isVisible()
+    reason = field(dialog, QLineEdit, "siteReason")
+    assert not reason.isVisible()
+    choose(field(dialog, QComboBox, "siteCombo"), "dorsogluteal")
+    assert reason.isVisible()
     assert dialog.errors["site_reason"].isVisible()
     assert not dialog.record_button.isEnabled()
-    qtbot.keyClicks(dialog.site_reason, "both deltoids bruised")
+    qtbot.keyClicks(reason, "both deltoids bruised")
     assert not dialog.record_button.isEnabled()
     box = dialog.ack_boxes["site_outside_template"]
     qtbot.waitUntil(box.isVisible)
@@ -262,7 +300,7 @@ def test_a_dose_already_given_opens_as_a_message(qtbot: QtBot, scene: Scene) -> 
 
 def test_a_walk_in_says_so(qtbot: QtBot, scene: Scene) -> None:
     dialog = open_dialog(qtbot, scene, appointment=None)
-    assert "walk-in" in dialog.dose_line.text()
+    assert "walk-in" in field(dialog, QLabel, "doseLine").text()
     complete(qtbot, dialog)
     with qtbot.waitSignal(dialog.recorded, timeout=10_000) as saved:
         dialog.record_button.click()
@@ -365,24 +403,24 @@ def number(value: object) -> int:
 
 def fill(dialog: RecordDoseDialog, value: dict[str, object]) -> None:
     """Set every input as a person could, edits signalled as if typed."""
-    dialog.lot_combo.setCurrentIndex(number(value["lot"]))
-    dialog.route_combo.setCurrentIndex(number(value["route"]))
-    dialog.site_combo.setCurrentIndex(number(value["site"]))
-    dialog.side_combo.setCurrentIndex(number(value["side"]))
-    dialog.needle_gauge.setValue(number(value["needle"]))
-    dialog.pressure_minutes.setValue(number(value["pressure"]))
-    dialog.authority_combo.setCurrentIndex(number(value["authority"]))
-    dialog.consent.setChecked(bool(value["consent"]))
-    dialog.notes.setPlainText(str(value["notes"]))
-    for field, key in (
-        (dialog.site_reason, "reason"),
-        (dialog.reaction, "reaction"),
-        (dialog.decision_name, "name"),
-        (dialog.decision_date, "decided"),
-        (dialog.decision_text, "decision"),
+    field(dialog, QComboBox, "lotCombo").setCurrentIndex(number(value["lot"]))
+    field(dialog, QComboBox, "routeCombo").setCurrentIndex(number(value["route"]))
+    field(dialog, QComboBox, "siteCombo").setCurrentIndex(number(value["site"]))
+    field(dialog, QComboBox, "sideCombo").setCurrentIndex(number(value["side"]))
+    field(dialog, QSpinBox, "needleGauge").setValue(number(value["needle"]))
+    field(dialog, QSpinBox, "pressureMinutes").setValue(number(value["pressure"]))
+    field(dialog, QComboBox, "authorityCombo").setCurrentIndex(number(value["authority"]))
+    field(dialog, QCheckBox, "consent").setChecked(bool(value["consent"]))
+    field(dialog, QPlainTextEdit, "notes").setPlainText(str(value["notes"]))
+    for edit, key in (
+        (field(dialog, QLineEdit, "siteReason"), "reason"),
+        (field(dialog, QLineEdit, "reaction"), "reaction"),
+        (field(dialog, QLineEdit, "decisionName"), "name"),
+        (field(dialog, QLineEdit, "decisionDate"), "decided"),
+        (field(dialog, QLineEdit, "decisionText"), "decision"),
     ):
-        field.setText(str(value[key]))
-        field.textEdited.emit(str(value[key]))
+        edit.setText(str(value[key]))
+        edit.textEdited.emit(str(value[key]))
     if value["tick"]:
         for box in list(dialog.ack_boxes.values()):
             box.setChecked(True)

@@ -173,3 +173,55 @@ def test_importing_the_domain_loads_neither_qt_nor_sqlalchemy() -> None:
         f"importing clinic_app.domain loaded {report['loaded']}: follow the imports of "
         f"{report['modules']}"
     )
+
+
+#: Table models that are not lists of records: the calendar's slot grid has a column per
+#: session and a row per slot time, held a week at a time.
+GRID_MODELS = {("ui/week_model.py", "SlotGridModel")}
+TABLE_BASE = ("ui/paged_table_model.py", "PagedTableModel")
+QT_MODELS = {"QAbstractTableModel", "QAbstractItemModel", "QAbstractListModel"}
+
+
+def _base_names(node: ast.ClassDef) -> set[str]:
+    names = set()
+    for base in node.bases:
+        target = base.value if isinstance(base, ast.Subscript) else base
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, ast.Attribute):
+            names.add(target.attr)
+    return names
+
+
+def test_every_table_model_in_the_ui_sits_on_the_one_paged_base() -> None:
+    """Rows, headers and paging are written once (ui/paged_table_model.py); a model that
+    subclasses Qt's model directly, or counts its own rows, has forked that plumbing."""
+    allowed = {TABLE_BASE, *GRID_MODELS}
+    forks = []
+    for path in sorted((PACKAGE / "ui").rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef) or (relative, node.name) in allowed:
+                continue
+            methods = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}
+            if _base_names(node) & QT_MODELS or "rowCount" in methods:
+                forks.append(f"clinic_app/{relative}:{node.lineno} {node.name}")
+    assert not forks, "table models not on PagedTableModel:\n" + "\n".join(forks)
+
+
+#: A module longer than this is several things that want a module each. The demo
+#: builder is exempt: it is one long script of sample data, read top to bottom.
+MAX_MODULE_LINES = 900
+
+
+def test_no_module_outgrows_one_sitting() -> None:
+    too_long = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if relative.startswith("demo/"):
+            continue
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MAX_MODULE_LINES:
+            too_long.append(f"clinic_app/{relative}: {lines} lines")
+    assert not too_long, f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(too_long)
