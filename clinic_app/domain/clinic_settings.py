@@ -275,7 +275,3 @@ def _holiday_problems(country: str, subdivision: str) -> dict[str, str]:
     except ValueError as error:
         return {"subdivision": f"no public holidays known for that country/region ({error})"}
     return {}
-
-
-#: Help text by name, for the settings dialog until it reads ``SETTINGS`` itself.
-SETTING_HELP: Mapping[str, str] = {name: declared.help for name, declared in SETTINGS.items()}

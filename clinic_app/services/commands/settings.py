@@ -6,13 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from clinic_app.domain.actor import Actor
 from clinic_app.domain.changes import Change
 from clinic_app.domain.clinic_settings import SETTINGS, ClinicSettings, validate_settings
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.permissions import Action
 from clinic_app.persistence.store.settings_store import read_settings, write_settings
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.envelope import Work, command
 
 
@@ -55,8 +53,3 @@ def change_settings(work: Work, values: Mapping[str, object]) -> SettingsSaved:
             after=getattr(wanted, name),
         )
     return SettingsSaved(wanted, changed)
-
-
-def change_setting(uow: UnitOfWork, actor: Actor, name: str, value: object) -> ClinicSettings:
-    """One setting on its own, for the settings dialog until it saves all at once."""
-    return change_settings(uow, actor, {name: value}).settings
