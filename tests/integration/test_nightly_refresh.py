@@ -17,7 +17,7 @@ from clinic_app.domain.codes import AppointmentStatus, CourseStatus, PatientStat
 from clinic_app.persistence.models import Appointment, AuditEvent, Course, Patient
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.rebooking import add_closure
-from clinic_app.services.commands.settings import change_setting
+from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.planning.nightly_refresh import REFRESH_ACTION, refresh_all_plans
 from tests.integration.helpers import make_actor
 
@@ -117,7 +117,7 @@ def test_a_change_of_open_days_re_plans_every_course(uow: UnitOfWork) -> None:
     _demo(uow)
     actor = make_actor(uow, "Night Manager", Role.MANAGER)
     refresh_all_plans(uow, today=DEMO_DAY + dt.timedelta(days=1))
-    change_setting(uow, actor, "open_days", ("tue", "thu", "fri"))
+    change_settings(uow, actor, {"open_days": ("tue", "thu", "fri")})
     day = DEMO_DAY + dt.timedelta(days=3)
     changed = refresh_all_plans(uow, today=day)
     assert _last_refresh(uow)["full"] is True

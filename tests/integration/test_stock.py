@@ -14,7 +14,7 @@ from clinic_app.domain.lot_rules import LotInput
 from clinic_app.persistence.models import AuditEvent, Lot, StockMovement
 from clinic_app.persistence.store.stock_ledger import take_from_lot
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.commands.settings import change_setting
+from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.commands.stock import (
     adjust_stock,
     quarantine_lot,
@@ -124,7 +124,7 @@ def test_low_stock_lists_usable_lots_at_or_below_the_threshold(clinic: Clinic) -
     low = {row.lot_number for row in low_stock(uow, today=TODAY)}
     # 12 left (expiring soon) is low at the default 20; the expired lot is not "low".
     assert low == {"CH25C052"}
-    change_setting(uow, clinic.nurse, "low_stock_threshold", 40)
+    change_settings(uow, clinic.nurse, {"low_stock_threshold": 40})
     assert [row.lot_number for row in low_stock(uow, today=TODAY)] == [
         "CH25C052",
         "CY25F221",

@@ -1,31 +1,62 @@
-"""The clinic settings row and the clinic calendar built from it, read inside the
-caller's transaction.
+"""The clinic settings rows and the clinic calendar built from them, read and written
+inside the caller's transaction.
+
+One row per setting, keyed by the declared name and holding the value as JSON; only
+settings someone has changed are stored, so a default changed in the declarations
+reaches every clinic that kept the old default.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import fields
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clinic_app.domain.actor import Actor
 from clinic_app.domain.clinic_calendar import WEEKDAY_NAMES, ClinicCalendar
-from clinic_app.domain.clinic_settings import ClinicSettings
+from clinic_app.domain.clinic_settings import SETTINGS, ClinicSettings
+from clinic_app.persistence.base import utcnow
 from clinic_app.persistence.models import ClinicSetting, Closure
 
 
 def read_settings(session: Session) -> ClinicSettings:
-    stored = {
-        key: value for key, value in session.execute(select(ClinicSetting.key, ClinicSetting.value))
+    """The stored value of each declared setting, or its declared default when none is
+    stored (a new clinic stores nothing until someone changes a setting)."""
+    query = select(ClinicSetting.key, ClinicSetting.value).where(
+        ClinicSetting.key.in_(list(SETTINGS))
+    )
+    stored = {key: value for key, value in session.execute(query)}
+    values: dict[str, Any] = {
+        name: declared.tidy(json.loads(stored[name])) if name in stored else declared.default
+        for name, declared in SETTINGS.items()
     }
-    values: dict[str, Any] = {}
-    for setting in fields(ClinicSettings):
-        if setting.name in stored:
-            value = json.loads(stored[setting.name])
-            values[setting.name] = tuple(value) if isinstance(value, list) else value
     return ClinicSettings(**values)
+
+
+def encode_setting(value: object) -> str:
+    """The JSON a setting is stored as (a tuple of choices as a list)."""
+    return json.dumps(list(value) if isinstance(value, tuple) else value)
+
+
+def write_settings(session: Session, actor: Actor, values: Mapping[str, object]) -> None:
+    """Store each of ``values`` (already checked), inserting the rows not stored yet."""
+    rows = {
+        row.key: row
+        for row in session.scalars(select(ClinicSetting).where(ClinicSetting.key.in_(list(values))))
+    }
+    for name, value in values.items():
+        row = rows.get(name)
+        if row is None:
+            session.add(
+                ClinicSetting(key=name, value=encode_setting(value), updated_by=actor.user_id)
+            )
+        else:
+            row.value = encode_setting(value)
+            row.updated_by = actor.user_id
+            row.updated_at = utcnow()
 
 
 def clinic_calendar(session: Session, settings: ClinicSettings | None = None) -> ClinicCalendar:

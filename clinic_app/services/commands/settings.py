@@ -1,45 +1,55 @@
-"""Changing a clinic-wide setting that every workstation shares."""
+"""Changing the clinic-wide settings that every workstation shares."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import fields
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from clinic_app.domain.actor import Actor
-from clinic_app.domain.clinic_settings import ClinicSettings, validate_settings
+from clinic_app.domain.changes import Change
+from clinic_app.domain.clinic_settings import SETTINGS, ClinicSettings, validate_settings
 from clinic_app.domain.field_errors import ValidationFailed
-from clinic_app.persistence.base import utcnow
-from clinic_app.persistence.models import ClinicSetting
-from clinic_app.persistence.store import audit_log as audit
-from clinic_app.persistence.store.settings_store import read_settings
-from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.domain.permissions import Action
+from clinic_app.persistence.store.settings_store import read_settings, write_settings
+from clinic_app.services.envelope import Work, command
 
 
-def change_setting(uow: UnitOfWork, actor: Actor, name: str, value: Any) -> ClinicSettings:
-    known = {f.name: f for f in fields(ClinicSettings)}
-    if name not in known:
-        raise ValidationFailed({name: "is not a clinic setting"})
-    with uow.write() as session:
-        current = read_settings(session)
-        candidate = ClinicSettings(**{**current.__dict__, name: value})
-        problems = validate_settings(candidate)
-        if problems:
-            raise ValidationFailed(problems)
-        row = session.get(ClinicSetting, name)
-        encoded = json.dumps(list(value) if isinstance(value, tuple) else value)
-        if row is None:
-            session.add(ClinicSetting(key=name, value=encoded, updated_by=actor.user_id))
-        else:
-            row.value = encoded
-            row.updated_by = actor.user_id
-            row.updated_at = utcnow()
-        audit.record(
-            session,
-            actor,
-            "setting.change",
+@dataclass(frozen=True)
+class SettingsSaved:
+    settings: ClinicSettings
+    #: Names of the settings whose stored value changed, in declaration order.
+    changed: tuple[str, ...]
+
+
+@command(Action.CHANGE_SETTINGS, Change.SETTINGS)
+def change_settings(work: Work, values: Mapping[str, object]) -> SettingsSaved:
+    """Save ``values`` together, or none of them.
+
+    The settings are checked as the whole they will become, not one by one: a move to
+    another country comes with that country's region, and neither is valid alone with
+    the other's old value. Every bad field is named at once, before anything is written.
+    Each changed setting keeps its own audit row, with its value before and after.
+    """
+    unknown = {name: "is not a clinic setting" for name in values if name not in SETTINGS}
+    if unknown:
+        raise ValidationFailed(unknown)
+    current = read_settings(work.session)
+    tidied: dict[str, Any] = {name: SETTINGS[name].tidy(value) for name, value in values.items()}
+    wanted = replace(current, **tidied)
+    problems = validate_settings(wanted)
+    if problems:
+        raise ValidationFailed(problems)
+    changed = tuple(name for name in SETTINGS if getattr(wanted, name) != getattr(current, name))
+    if not changed:
+        work.unchanged()
+        return SettingsSaved(current, ())
+    write_settings(work.session, work.actor, {name: getattr(wanted, name) for name in changed})
+    for name in changed:
+        work.audit(
             "clinic_setting",
             None,
-            {"name": name, "from": getattr(current, name), "to": value},
+            {"name": name},
+            before=getattr(current, name),
+            after=getattr(wanted, name),
         )
-        return candidate
+    return SettingsSaved(wanted, changed)
