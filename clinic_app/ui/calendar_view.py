@@ -54,7 +54,7 @@ from clinic_app.services.queries.calendar import (
     patient_timeline,
     slot_occupancy,
 )
-from clinic_app.services.queries.rebooking import rebooking_list
+from clinic_app.services.queries.rebooking import AffectedAppointment, rebooking_list
 from clinic_app.ui.appointment_dialogs import ReasonDialog, SlotPickerDialog
 from clinic_app.ui.booking_dialog import BookingDialog, error_text
 from clinic_app.ui.day_model import DayModel
@@ -334,9 +334,18 @@ class CalendarView(QWidget):
         self.go_to(self._today())
 
     def refresh(self, *, then: Callable[[], None] | None = None) -> None:
-        self._load_timeline()
-        self._load_rebooking()
-        self.go_to(self._day, then=then)
+        """Read the grid, the patient's doses and the rebooking list again; ``then`` runs
+        once all three are on screen."""
+        waiting = [3]
+
+        def one_done() -> None:
+            waiting[0] -= 1
+            if waiting[0] == 0 and then is not None:
+                then()
+
+        self._load_timeline(one_done)
+        self._load_rebooking(one_done)
+        self.go_to(self._day, then=one_done)
 
     def select_slot(self, slot_id: int) -> bool:
         index = self.current_model().index_of_slot(slot_id)
@@ -710,11 +719,17 @@ class CalendarView(QWidget):
         """The dialog the calendar has open (move, cancel, did not attend, course)."""
         return self._dialog
 
-    def _load_rebooking(self) -> None:
+    def _load_rebooking(self, then: Callable[[], None] | None = None) -> None:
         today = self._today()
+
+        def arrived(rows: list[AffectedAppointment]) -> None:
+            self.panel.show_rebooking(rows)
+            if then is not None:
+                then()
+
         self._ops.read(
             lambda uow: rebooking_list(uow, today=today),
-            self.panel.show_rebooking,
+            arrived,
             failed=lambda error: self.show_message(error_text(error), error=True),
         )
 

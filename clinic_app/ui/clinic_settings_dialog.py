@@ -26,15 +26,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.actor import Actor
 from clinic_app.domain.clinic_settings import SETTINGS, ClinicSettings, Setting
-from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.settings import SettingsSaved, change_settings
 from clinic_app.services.queries.settings import load_settings
 from clinic_app.ui.field_row import field_with_error, hint_label
-from clinic_app.ui.task_runner import TaskRunner
+from clinic_app.ui.ops import Ops
 
 #: A spin box needs a top; a declaration without a maximum gets the largest Qt allows.
 _NO_MAXIMUM = 2_147_483_647
@@ -185,14 +182,13 @@ class ClinicSettingsDialog(QDialog):
     #: Emitted once the stored settings are in the form (it stays disabled until then).
     loaded = Signal()
 
-    def __init__(self, uow: UnitOfWork, actor: Actor, parent: QWidget | None = None) -> None:
+    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("clinicSettingsDialog")
         self.setWindowTitle("Clinic settings")
         self.setMinimumWidth(640)
-        self._uow = uow
-        self._actor = actor
-        self._runner = TaskRunner(parent=self)
+        self._ops = ops
+        self._saving = False
         self._stored: ClinicSettings | None = None
         self.errors: dict[str, QLabel] = {}
         self.inputs: dict[str, SettingInput] = {name: input_for(s) for name, s in SETTINGS.items()}
@@ -243,12 +239,12 @@ class ClinicSettingsDialog(QDialog):
 
         self._fit_to_screen()
         self._set_editable(False)
-        self._runner.run(lambda: load_settings(uow), self._loaded, self._load_failed)
+        ops.read(load_settings, self._loaded, failed=self._load_failed)
 
     # -- public ---------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._runner.busy
+        return self._stored is None or self._saving
 
     @property
     def ready(self) -> bool:
@@ -281,10 +277,8 @@ class ClinicSettingsDialog(QDialog):
             return
         self._set_editable(False)
         self._say("Saving…")
-        uow, actor = self._uow, self._actor
-        self._runner.run(
-            lambda: change_settings(uow, actor, changed), self._saved, self._save_failed
-        )
+        self._saving = True
+        self._ops.write(change_settings.bind(changed), self._saved, failed=self._save_failed)
 
     # -- results --------------------------------------------------------------------
     def _loaded(self, stored: ClinicSettings) -> None:
@@ -293,12 +287,11 @@ class ClinicSettingsDialog(QDialog):
         self._set_editable(True)
         self.loaded.emit()
 
-    def _load_failed(self, error: BaseException, _trace: str) -> None:
-        if not isinstance(error, UserError):
-            raise error  # a bug: the crash dialog and the log take it from here
+    def _load_failed(self, error: Exception) -> None:
         self._say(f"The settings could not be read: {error}", error=True)
 
     def _saved(self, result: SettingsSaved) -> None:
+        self._saving = False
         self._show(result.settings)
         self._set_editable(True)
         if not result.changed:
@@ -313,7 +306,8 @@ class ClinicSettingsDialog(QDialog):
         self._say(text)
         self.saved.emit(list(result.changed))
 
-    def _save_failed(self, error: BaseException, _trace: str) -> None:
+    def _save_failed(self, error: Exception) -> None:
+        self._saving = False
         self._set_editable(True)
         if isinstance(error, ValidationFailed):
             self._show_problems(error.errors)
@@ -322,10 +316,8 @@ class ClinicSettingsDialog(QDialog):
                 + [name for name in error.errors if name not in SETTINGS]
             )
             self._say(f"Nothing saved: correct {named}.", error=True)
-        elif isinstance(error, UserError):
-            self._say(f"Nothing saved: {error}", error=True)
         else:
-            raise error  # a bug: the crash dialog and the log take it from here
+            self._say(f"Nothing saved: {error}", error=True)
 
     # -- helpers --------------------------------------------------------------------
     def _fit_to_screen(self) -> None:

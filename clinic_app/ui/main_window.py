@@ -27,7 +27,6 @@ from clinic_app.domain.patient_details import PatientDetails
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.patients import create_patient, update_patient
 from clinic_app.services.library.protocols import ProtocolLibrary
-from clinic_app.services.queries import roster
 from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.services.queries.point_of_care import appointment_to_record
 from clinic_app.ui.course_panel import CoursePanel
@@ -78,15 +77,8 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         regimens = [(protocol.id, protocol.title) for protocol in library.all()]
 
-        self.roster_model = RosterModel(
-            lambda query, after, limit, matches: roster.search_roster(
-                uow, query, after=after, limit=limit, matches=matches
-            ),
-            regimen_titles=dict(regimens),
-        )
-        self.roster = RosterPanel(
-            self.roster_model, lambda query: roster.count_roster(uow, query), regimens
-        )
+        self.roster_model = RosterModel(self.ops, regimen_titles=dict(regimens))
+        self.roster = RosterPanel(self.roster_model, regimens)
         self.patient_form = PatientForm(self._save_patient, today=today)
         self.patient_tabs = QTabWidget()
         self.patient_tabs.setObjectName("patientTabs")
@@ -301,7 +293,7 @@ class MainWindow(QMainWindow):
     def open_clinic_settings(self) -> ClinicSettingsDialog:
         from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
 
-        dialog = ClinicSettingsDialog(self._uow, self._actor, parent=self)
+        dialog = ClinicSettingsDialog(self.ops, parent=self)
         dialog.saved.connect(lambda _changed: self.apply_changes(Changes.of(*Change)))
         dialog.open()
         return dialog
@@ -398,8 +390,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Saved {record.details.given_name} {record.details.family_name}.", 5000
         )
-        self.roster.refresh()
-        self.roster.select_patient(record.id)
+        self.roster.refresh(select=record.id)
 
     def _may_leave_current(self) -> bool:
         """Ask before unsaved edits are lost; True when it is fine to move on."""

@@ -141,7 +141,10 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         if parent.isValid() or self._exhausted or self._fetch is None:
             return
         last = self._rows[-1] if self._rows else None
-        more = list(self._fetch(last, len(self._rows), self._page_size))
+        self.append_page(list(self._fetch(last, len(self._rows), self._page_size)))
+
+    def append_page(self, more: Sequence[Row]) -> None:
+        """Add a page fetched off the GUI thread (a model that pages asynchronously)."""
         self._exhausted = len(more) < self._page_size
         if not more:
             return
@@ -149,6 +152,11 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
         self._rows.extend(more)
         self.endInsertRows()
+
+    @property
+    def exhausted(self) -> bool:
+        """Every row there is has been fetched."""
+        return self._exhausted
 
     def _reset(self, rows: Sequence[Row], *, complete: bool) -> None:
         held = list(rows)

@@ -2,26 +2,31 @@
 
 Holds only the rows fetched so far (a page at a time, by keyset: each page starts
 after the sort key of the last row held), never the whole table, so 100,000
-patients cost what the visible screenful costs.
+patients cost what the visible screenful costs. Every page is read through the ops
+gateway on the worker: the first page of a search with its count (``search``), the
+next ones as the view scrolls; an answer for a search no longer shown is dropped.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from clinic_app.domain.codes import PatientStatus
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.nhs_number import format_for_display
-from clinic_app.services.queries.roster import RosterQuery, RosterRow, RosterSort
-from clinic_app.ui.paged_table_model import Column, PagedTableModel
-
-#: (query, after this sort key or None, page size, matches counted for the query or None)
-PageFetcher = Callable[[RosterQuery, tuple[Any, ...] | None, int, int | None], list[RosterRow]]
+from clinic_app.services.queries.roster import (
+    RosterQuery,
+    RosterRow,
+    RosterSort,
+    count_roster,
+    search_roster,
+)
+from clinic_app.ui.ops import Ops
+from clinic_app.ui.paged_table_model import Column, Index, PagedTableModel
 
 REGIMEN = 4
 COLUMNS: tuple[Column[RosterRow], ...] = (
@@ -43,33 +48,52 @@ _RECEDED = QColor("#7b8794")
 
 
 class RosterModel(PagedTableModel[RosterRow]):
+    #: A search's first page is on screen: (how many patients it matches).
+    shown = Signal(int)
+
     def __init__(
-        self,
-        fetch_page: PageFetcher,
-        regimen_titles: dict[str, str] | None = None,
-        page_size: int = 100,
+        self, ops: Ops, regimen_titles: dict[str, str] | None = None, page_size: int = 100
     ) -> None:
-        super().__init__(COLUMNS, self._next_page, page_size)
-        self._fetch_page = fetch_page
+        super().__init__(COLUMNS, None, page_size)
+        self._ops = ops
         self._titles = regimen_titles or {}
         self._query = RosterQuery()
         self._matches: int | None = None
+        #: Bumped per search: pages of an earlier search are dropped when they arrive.
+        self._generation = 0
+        self._shown_generation = 0
+        self._paging = False
 
     # -- the query ----------------------------------------------------------------
     @property
     def query(self) -> RosterQuery:
         return self._query
 
-    def set_query(self, query: RosterQuery, matches: int | None = None) -> None:
-        """Show the first page for a new search, filter or sort.
+    @property
+    def searching(self) -> bool:
+        """A search (or a page of it) is being read."""
+        return self._generation != self._shown_generation or self._paging
 
-        ``matches`` is how many patients the query finds, when the caller has just
-        counted them: it spares the service counting again.
-        """
-        first = self._fetch_page(query, None, self.page_size, matches)
-        self._query = query
-        self._matches = matches
-        self.show_first_page(first)
+    def search(self, query: RosterQuery) -> None:
+        """Count and show the first page for a new search, filter or sort."""
+        self._generation += 1
+        generation, limit = self._generation, self.page_size
+
+        def read(uow: Any) -> tuple[int, list[RosterRow]]:
+            total = count_roster(uow, query)
+            return total, search_roster(uow, query, limit=limit, matches=total)
+
+        def arrived(result: tuple[int, list[RosterRow]]) -> None:
+            if generation != self._generation:
+                return  # the person has typed on since
+            total, rows = result
+            self._query, self._matches = query, total
+            self._shown_generation = generation
+            self._paging = False
+            self._reset(rows, complete=len(rows) < self.page_size)
+            self.shown.emit(total)
+
+        self._ops.read(read, arrived)
 
     def row_of_patient(self, patient_id: int) -> int | None:
         return self.find_row(lambda row: row.id == patient_id)
@@ -90,8 +114,28 @@ class RosterModel(PagedTableModel[RosterRow]):
         if not isinstance(key, RosterSort):
             return
         descending = order == Qt.SortOrder.DescendingOrder
-        self.set_query(replace(self._query, sort=key, descending=descending), self._matches)
+        self.search(replace(self._query, sort=key, descending=descending))
 
-    def _next_page(self, after: RosterRow | None, _held: int, limit: int) -> Sequence[RosterRow]:
-        cursor = after.cursor if after is not None else None
-        return self._fetch_page(self._query, cursor, limit, self._matches)
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and not self.exhausted and not self.searching
+
+    def fetchMore(self, parent: Index) -> None:
+        """The next page, read on the worker; the view asks again when it arrives."""
+        if not self.canFetchMore(parent) or not self.rowCount():
+            return
+        self._paging = True
+        generation, query, matches = self._generation, self._query, self._matches
+        after, limit = self.row_at(self.rowCount() - 1).cursor, self.page_size
+
+        def arrived(more: list[RosterRow]) -> None:
+            if generation != self._generation:
+                return
+            # Rows in before another page may be asked for: a view (or Qt's model
+            # tester) can ask from inside the insertion itself.
+            self.append_page(more)
+            self._paging = False
+
+        self._ops.read(
+            lambda uow: search_roster(uow, query, after=after, limit=limit, matches=matches),
+            arrived,
+        )

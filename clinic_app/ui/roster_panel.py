@@ -1,7 +1,9 @@
 """The roster: search as you type, filter by status and regimen, sort by column.
 
-Every keystroke re-runs the search at once (a keyset page is a few milliseconds even
-at 100,000 patients), so there is no debounce delay between typing and seeing.
+Every keystroke starts the search at once on the worker (a count and a keyset page are
+a few milliseconds even at 100,000 patients), so there is no debounce delay between
+typing and seeing, and typing never waits on the database; an answer overtaken by
+the next keystroke is dropped.
 """
 
 from __future__ import annotations
@@ -25,8 +27,6 @@ from clinic_app.domain.codes import PatientStatus
 from clinic_app.services.queries.roster import NO_COURSE, RosterQuery
 from clinic_app.ui.roster_model import PATIENT_ID_ROLE, RosterModel
 
-Counter = Callable[[RosterQuery], int]
-
 
 class RosterPanel(QWidget):
     patient_selected = Signal(int)
@@ -36,13 +36,13 @@ class RosterPanel(QWidget):
     def __init__(
         self,
         model: RosterModel,
-        count: Counter,
         regimens: Sequence[tuple[str, str]],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._model = model
-        self._count = count
+        #: What to do once the search being read is on screen (Enter, keep selection).
+        self._when_shown: list[Callable[[], None]] = []
 
         self.search = QLineEdit()
         self.search.setObjectName("rosterSearch")
@@ -102,6 +102,7 @@ class RosterPanel(QWidget):
         self.regimen_filter.currentIndexChanged.connect(self._requery)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.search.returnPressed.connect(self._open_first)
+        model.shown.connect(self._shown)
 
     def current_query(self) -> RosterQuery:
         return RosterQuery(
@@ -112,12 +113,18 @@ class RosterPanel(QWidget):
             descending=self._model.query.descending,
         )
 
-    def refresh(self) -> None:
-        """Re-run the current search, keeping the selected patient selected."""
-        selected = self.selected_patient_id()
-        self._requery()
+    @property
+    def busy(self) -> bool:
+        """A search is being read; what is shown is the one before it."""
+        return self._model.searching
+
+    def refresh(self, *, select: int | None = None) -> None:
+        """Re-run the current search, keeping the selected patient selected (or selecting
+        ``select``, a patient just added) once the results are in."""
+        selected = select if select is not None else self.selected_patient_id()
         if selected is not None:
-            self.select_patient(selected)
+            self._when_shown.append(lambda: self._reselect(selected))
+        self._requery()
 
     def selected_patient_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
@@ -135,12 +142,21 @@ class RosterPanel(QWidget):
         return True
 
     def _requery(self) -> None:
-        query = self.current_query()
-        total = self._count(query)
-        self._model.set_query(query, total)
+        self._model.search(self.current_query())
+
+    def _shown(self, total: int) -> None:
         shown = "patient" if total == 1 else "patients"
         self.summary.setText(f"{total:,} {shown}")
         self.count_changed.emit(total)
+        waiting, self._when_shown = self._when_shown, []
+        for then in waiting:
+            then()
+
+    def _reselect(self, patient_id: int) -> None:
+        if self.selected_patient_id() != patient_id:
+            blocked = self.table.selectionModel().blockSignals(True)
+            self.select_patient(patient_id)
+            self.table.selectionModel().blockSignals(blocked)
 
     def _selection_changed(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
         indexes = selected.indexes()
@@ -148,6 +164,9 @@ class RosterPanel(QWidget):
             self.patient_selected.emit(int(indexes[0].data(PATIENT_ID_ROLE)))
 
     def _open_first(self) -> None:
+        if self.busy:  # Enter typed before the results: open the first of those
+            self._when_shown.append(self._open_first)
+            return
         if self._model.rowCount() > 0:
             self.table.setCurrentIndex(self._model.index(0, 0, QModelIndex()))
             self.table.selectRow(0)

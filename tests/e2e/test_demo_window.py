@@ -30,7 +30,7 @@ def test_exploring_the_demo_clinic(qtbot: QtBot, tmp_path: Path) -> None:
     )
     qtbot.addWidget(window)
     window.show()
-    assert window.roster.summary.text() == "80 patients"
+    qtbot.waitUntil(lambda: window.roster.summary.text() == "80 patients")
     model = window.roster_model
     regimens = {model.data(model.index(row, 4)) for row in range(model.rowCount())}
     assert regimens & set(library.ids())
@@ -40,6 +40,7 @@ def test_exploring_the_demo_clinic(qtbot: QtBot, tmp_path: Path) -> None:
     window.roster.regimen_filter.setCurrentIndex(
         window.roster.regimen_filter.findData("hydroxo-neuro")
     )
+    qtbot.waitUntil(lambda: not window.roster.busy)
     assert all(model.data(model.index(r, 4)) == "hydroxo-neuro" for r in range(model.rowCount()))
 
     with qtbot.waitSignal(window.patient_shown):
@@ -76,6 +77,7 @@ def test_the_patient_in_hand_follows_into_courses_calendar_and_recording(
     window.roster.regimen_filter.setCurrentIndex(
         window.roster.regimen_filter.findData("hydroxo-standard")
     )
+    qtbot.waitUntil(lambda: not window.roster.busy)
     with qtbot.waitSignal(window.course_panel.loaded):
         window.roster.table.selectRow(0)
     patient_id = window.roster.selected_patient_id()

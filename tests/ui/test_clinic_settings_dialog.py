@@ -16,11 +16,12 @@ from clinic_app.persistence.models import AuditEvent
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.queries.settings import load_settings
 from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
+from clinic_app.ui.ops import Ops
 
 
 @pytest.fixture
 def dialog(qtbot: QtBot, clinic: UnitOfWork, actor: Actor) -> ClinicSettingsDialog:
-    widget = ClinicSettingsDialog(clinic, actor)
+    widget = ClinicSettingsDialog(Ops(clinic, actor))
     qtbot.addWidget(widget)
     widget.resize(1024, 700)
     widget.show()

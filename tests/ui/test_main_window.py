@@ -23,7 +23,13 @@ def _window(qtbot: QtBot, clinic: UnitOfWork, actor: Actor) -> MainWindow:
     )
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: not window.roster.busy)
     return window
+
+
+def _type(qtbot: QtBot, window: MainWindow, text: str) -> None:
+    qtbot.keyClicks(window.roster.search, text)
+    qtbot.waitUntil(lambda: not window.roster.busy)
 
 
 def test_search_narrows_the_roster_as_you_type(
@@ -33,9 +39,9 @@ def test_search_narrows_the_roster_as_you_type(
     model = window.roster_model
     assert model.rowCount() == 5
     assert window.roster.summary.text() == "5 patients"
-    qtbot.keyClicks(window.roster.search, "smith")
+    _type(qtbot, window, "smith")
     assert model.rowCount() == 3
-    qtbot.keyClicks(window.roster.search, "s")
+    _type(qtbot, window, "s")
     assert model.rowCount() == 1
     assert model.data(model.index(0, 0)) == "SMITHSON, John"
     assert window.roster.summary.text() == "1 patient"
@@ -45,7 +51,7 @@ def test_selecting_a_patient_opens_their_details_and_edits_save(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
 ) -> None:
     window = _window(qtbot, clinic, actor)
-    qtbot.keyClicks(window.roster.search, "obrien")
+    qtbot.keyClicks(window.roster.search, "obrien")  # Enter before the results: still right
     with qtbot.waitSignal(window.patient_shown):
         qtbot.keyClick(window.roster.search, Qt.Key.Key_Return)
     form = window.patient_form
@@ -74,6 +80,8 @@ def test_new_patient_appears_in_the_roster_once_saved(
     ):
         qtbot.keyClicks(form.inputs[field], text)
     qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.roster.summary.text() == "6 patients")
+    qtbot.waitUntil(lambda: window.roster.selected_patient_id() is not None)
     assert window.roster_model.row_of_patient(form.record.id if form.record else -1) is not None
     assert window.roster.summary.text() == "6 patients"
     assert window.roster.selected_patient_id() == form.record.id  # type: ignore[union-attr]
