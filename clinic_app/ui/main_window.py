@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
         if self._stock is None:
             from clinic_app.ui.stock_panel import StockPanel
 
-            self._stock = StockPanel(self._uow, self._actor, today=self._today)
+            self._stock = StockPanel(self.ops)
             self._install_section(2, self._stock)
         return self._stock
 

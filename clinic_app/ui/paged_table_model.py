@@ -1,7 +1,9 @@
 """The one table model every list in the UI sits on: columns declared once, rows by the page.
 
-A view asks for rows through ``canFetchMore``/``fetchMore`` as it scrolls, so a table
-costs what its screenful costs however long it is (the roster pages by keyset through
+A view asks for rows through ``canFetchMore``/``fetchMore`` as it scrolls, and each
+page is read through the ops gateway on the worker, so a table costs what its
+screenful costs however long it is and never waits on the database (the roster
+pages by keyset through
 100,000 patients, the lot trace by offset through a recall). A list that is short by
 nature (the weekly sessions, the closures, one course's timeline) is a list whose
 first page is all of it. The Qt plumbing (counts, headers, display text, alignment)
@@ -15,13 +17,23 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from clinic_app.ui.ops import Ops
 
 Index = QModelIndex | QPersistentModelIndex
 Row = TypeVar("Row")
-#: The next page: (the last row held, or None for the first page; how many rows are
-#: held; how many to fetch). Keyset paging reads the first, offset paging the second.
-PageFetch = Callable[[Row | None, int, int], Sequence[Row]]
+#: The next page, read on the worker: (the unit of work; the last row held, or None for
+#: the first page; how many rows are held; how many to fetch). Keyset paging reads the
+#: second, offset paging the third.
+PageRead = Callable[[Any, Row | None, int, int], Sequence[Row]]
 #: Numbers line up on the right, as in a spreadsheet.
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
@@ -40,19 +52,25 @@ class Column(Generic[Row]):
 class PagedTableModel(QAbstractTableModel, Generic[Row]):
     """Read-only rows held as fetched, never more: a page at a time, or one short list."""
 
+    #: The first page after ``reload`` is on screen.
+    reloaded = Signal()
+
     def __init__(
         self,
         columns: Sequence[Column[Row]],
-        fetch: PageFetch[Row] | None = None,
+        read: tuple[Ops, PageRead[Row]] | None = None,
         page_size: int = 200,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._columns = tuple(columns)
-        self._fetch = fetch
+        self._read = read
         self._page_size = page_size
         self._rows: list[Row] = []
         self._exhausted = True
+        #: Bumped per reload: a page of the rows shown before is dropped when it comes.
+        self._generation = 0
+        self._reading = False
 
     # -- what is held -------------------------------------------------------------------
     @property
@@ -68,14 +86,33 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         self._reset(rows, complete=True)
 
     def show_first_page(self, rows: Sequence[Row]) -> None:
-        """Show a first page (fetched here or off the GUI thread); later pages follow."""
-        self._reset(rows, complete=self._fetch is None or len(rows) < self._page_size)
+        """Show a first page (read off the GUI thread); later pages follow."""
+        self._generation += 1
+        self._reading = False
+        self._reset(rows, complete=self._read is None or len(rows) < self._page_size)
+
+    @property
+    def reading(self) -> bool:
+        """A page is being read on the worker."""
+        return self._reading
 
     def reload(self) -> None:
-        """Fetch the first page again, after a change; what was scrolled to is let go."""
-        if self._fetch is None:
+        """Read the first page again, after a change; what was scrolled to is let go."""
+        if self._read is None:
             raise TypeError(f"{type(self).__name__} is given its rows: use set_rows")
-        self.show_first_page(self._fetch(None, 0, self._page_size))
+        ops, read = self._read
+        self._generation += 1
+        self._reading = True
+        generation, size = self._generation, self._page_size
+
+        def arrived(rows: Sequence[Row]) -> None:
+            if generation != self._generation:
+                return
+            self._reading = False
+            self._reset(rows, complete=len(rows) < size)
+            self.reloaded.emit()
+
+        ops.read(lambda uow: read(uow, None, 0, size), arrived)
 
     def rows(self) -> tuple[Row, ...]:
         return tuple(self._rows)
@@ -135,13 +172,25 @@ class PagedTableModel(QAbstractTableModel, Generic[Row]):
         return self.role_data(row, index.column(), role)
 
     def canFetchMore(self, parent: Index) -> bool:
-        return not parent.isValid() and not self._exhausted
+        return not parent.isValid() and not self._exhausted and not self._reading
 
     def fetchMore(self, parent: Index) -> None:
-        if parent.isValid() or self._exhausted or self._fetch is None:
+        if not self.canFetchMore(parent) or self._read is None:
             return
+        ops, read = self._read
+        self._reading = True
+        generation, held, size = self._generation, len(self._rows), self._page_size
         last = self._rows[-1] if self._rows else None
-        self.append_page(list(self._fetch(last, len(self._rows), self._page_size)))
+
+        def arrived(more: Sequence[Row]) -> None:
+            if generation != self._generation:
+                return
+            # Rows in before another page may be asked for: a view (or Qt's model
+            # tester) can ask from inside the insertion itself.
+            self.append_page(list(more))
+            self._reading = False
+
+        ops.read(lambda uow: read(uow, last, held, size), arrived)
 
     def append_page(self, more: Sequence[Row]) -> None:
         """Add a page fetched off the GUI thread (a model that pages asynchronously)."""

@@ -16,7 +16,8 @@ from clinic_app.domain.date_text import format_date
 from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.services.queries.lot_trace import TraceRow
 from clinic_app.services.queries.stock import LotRow
-from clinic_app.ui.paged_table_model import RIGHT, Column, PagedTableModel, PageFetch
+from clinic_app.ui.ops import Ops
+from clinic_app.ui.paged_table_model import RIGHT, Column, PagedTableModel, PageRead
 
 LOT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 REMAINING = 3
@@ -47,8 +48,8 @@ TRACE_COLUMNS: tuple[Column[TraceRow], ...] = (
 class LotTableModel(PagedTableModel[LotRow]):
     """Expired or withdrawn stock red, expiring soon amber, a low count bold."""
 
-    def __init__(self, fetch: PageFetch[LotRow], page_size: int = 200) -> None:
-        super().__init__(LOT_COLUMNS, fetch, page_size)
+    def __init__(self, ops: Ops, read: PageRead[LotRow], page_size: int = 200) -> None:
+        super().__init__(LOT_COLUMNS, (ops, read), page_size)
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -69,8 +70,8 @@ class LotTableModel(PagedTableModel[LotRow]):
 class TraceTableModel(PagedTableModel[TraceRow]):
     """Patients no longer active stay listed (a recall letter may still be due), greyed."""
 
-    def __init__(self, fetch: PageFetch[TraceRow], page_size: int = 200) -> None:
-        super().__init__(TRACE_COLUMNS, fetch, page_size)
+    def __init__(self, ops: Ops, read: PageRead[TraceRow], page_size: int = 200) -> None:
+        super().__init__(TRACE_COLUMNS, (ops, read), page_size)
 
     def role_data(self, row: TraceRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and row.patient_status != "Active":

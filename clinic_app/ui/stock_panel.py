@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -30,10 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.actor import Actor
 from clinic_app.domain.codes import LotStatus
 from clinic_app.domain.date_text import format_date, parse_date
-from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.lot_rules import (
     MAX_QUANTITY,
@@ -41,7 +40,6 @@ from clinic_app.domain.lot_rules import (
     normalise_lot_number,
     validate_lot_input,
 )
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.stock import (
     quarantine_lot,
     recall_lot,
@@ -49,6 +47,7 @@ from clinic_app.services.commands.stock import (
     record_wastage,
     release_lot,
 )
+from clinic_app.services.envelope import Done
 from clinic_app.services.queries import lot_trace
 from clinic_app.services.queries.lot_trace import TraceRow
 from clinic_app.services.queries.stock import (
@@ -60,29 +59,23 @@ from clinic_app.services.queries.stock import (
     low_stock,
 )
 from clinic_app.ui.field_row import field_with_error
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.row_table import row_table, select_row, selected_row
 from clinic_app.ui.stock_models import LotTableModel, TraceTableModel
-from clinic_app.ui.task_runner import TaskRunner
 
 
 class StockPanel(QWidget):
     #: Emitted after anything changed the stock (a delivery, a recall, wastage).
     changed = Signal()
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        today: Callable[[], dt.date] = dt.date.today,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("stockPanel")
-        self._uow = uow
-        self._actor = actor
-        self._today = today
-        self._runner = TaskRunner(parent=self)
+        self._ops = ops
+        self._today = ops.today
         self._traced = ""
+        #: The lot to choose again once the reloaded lots are in (after a change).
+        self._keep: int | None = None
         self.dialog: QDialog | None = None
         #: Asks where to save the CSV; replaceable (tests answer without a file dialog).
         self.choose_csv_path: Callable[[str], Path | None] = self._ask_csv_path
@@ -90,7 +83,7 @@ class StockPanel(QWidget):
         self.summary = QLabel("")
         self.summary.setObjectName("stockSummary")
         self.summary.setWordWrap(True)
-        self.model = LotTableModel(self._lot_page)
+        self.model = LotTableModel(ops, self._lot_page)
         self.table = row_table(self.model, (280, 110, 100, 100))
         self.table.setObjectName("lotTable")
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._selection())
@@ -117,7 +110,7 @@ class StockPanel(QWidget):
         self.trace_summary = QLabel("Enter a lot number to list every patient who received it.")
         self.trace_summary.setObjectName("traceSummary")
         self.trace_summary.setWordWrap(True)
-        self.trace_model = TraceTableModel(self._trace_page)
+        self.trace_model = TraceTableModel(ops, self._trace_page)
         self.trace_table = row_table(self.trace_model, (90, 170, 110, 90, 120, 170, 220, 130))
         self.trace_table.setObjectName("traceTable")
         self.export_button = QPushButton("Export CSV…")
@@ -127,16 +120,32 @@ class StockPanel(QWidget):
         self.trace_input.returnPressed.connect(self.trace)
         self.export_button.clicked.connect(self.export_csv)
 
+        self.model.reloaded.connect(self._reloaded)
         self._build()
         self.refresh()
 
     # -- public -------------------------------------------------------------------
     def refresh(self) -> None:
+        """Read the lots and the warnings again, keeping the chosen lot chosen."""
         selected = self.selected_lot()
+        if selected is not None:
+            self._keep = selected.id
         self.model.reload()
         today = self._today()
-        low = low_stock(self._uow, today=today)
-        soon = expiring_soon(self._uow, today)
+        self._ops.read(
+            lambda uow: (low_stock(uow, today=today), expiring_soon(uow, today)),
+            self._show_warnings,
+            failed=lambda error: self._say(str(error), error=True),
+        )
+
+    def _reloaded(self) -> None:
+        if self._keep is not None:
+            self.select_lot(self._keep)
+            self._keep = None
+        self._selection()
+
+    def _show_warnings(self, found: tuple[tuple[LotRow, ...], tuple[LotRow, ...]]) -> None:
+        low, soon = found
         expired = [row for row in soon if row.expired]
         parts = [
             f"{len(expired)} expired lot{'s' if len(expired) != 1 else ''} still on the shelf",
@@ -145,9 +154,6 @@ class StockPanel(QWidget):
         ]
         self.summary.setText(" · ".join(parts))
         self.summary.setStyleSheet("color: #b42318; font-weight: 600;" if expired else "")
-        if selected is not None:
-            self.select_lot(selected.id)
-        self._selection()
 
     def selected_lot(self) -> LotRow | None:
         return selected_row(self.table, self.model)
@@ -155,11 +161,15 @@ class StockPanel(QWidget):
     def select_lot(self, lot_id: int) -> bool:
         return select_row(self.table, self.model, lambda row: row.id == lot_id)
 
-    def open_receive(self) -> ReceiveLotDialog:
-        dialog = ReceiveLotDialog(list_products(self._uow), self._today, self)
-        dialog.accepted.connect(lambda: self._received(dialog))
-        self._show(dialog)
-        return dialog
+    def open_receive(self) -> None:
+        """The products are read first; the dialog opens with them (``self.dialog``)."""
+
+        def show(products: tuple[ProductSummary, ...]) -> None:
+            dialog = ReceiveLotDialog(products, self._today, self)
+            dialog.accepted.connect(lambda: self._received(dialog))
+            self._show(dialog)
+
+        self._ops.read(list_products, show, failed=lambda error: self._say(str(error), True))
 
     def open_status(self, status: LotStatus) -> ReasonDialog | None:
         lot = self.selected_lot()
@@ -194,13 +204,8 @@ class StockPanel(QWidget):
         )
         dialog.accepted.connect(
             lambda: self._act(
-                lambda: record_wastage(
-                    self._uow,
-                    self._actor,
-                    lot.id,
-                    dialog.quantity.value(),
-                    dialog.reason.text(),
-                    today=self._today(),
+                record_wastage.bind(
+                    lot.id, dialog.quantity.value(), dialog.reason.text(), today=self._today()
                 ),
                 f"Wastage recorded for lot {lot.lot_number}.",
             )
@@ -218,18 +223,18 @@ class StockPanel(QWidget):
         self.trace_button.setEnabled(False)
         self.export_button.setEnabled(False)
         self.trace_summary.setText(f"Tracing lot {number}…")
-        uow, size = self._uow, self.trace_model.page_size
+        size = self.trace_model.page_size
 
-        def work() -> tuple[lot_trace.LotTrace, int]:
+        def work(uow: Any) -> tuple[lot_trace.LotTrace, int]:
             return lot_trace.trace_lot(uow, number, limit=size), lot_trace.count_recipients(
                 uow, number
             )
 
-        self._runner.run(work, self._traced_lot, self._trace_failed)
+        self._ops.read(work, self._traced_lot, failed=self._trace_failed)
 
     @property
     def busy(self) -> bool:
-        return self._runner.busy
+        return self._ops.busy
 
     def export_csv(self) -> None:
         number = self._traced
@@ -238,15 +243,17 @@ class StockPanel(QWidget):
         path = self.choose_csv_path(f"lot-trace-{number}.csv")
         if path is None:
             return
-        uow = self._uow
 
-        def work() -> int:
+        def work(uow: Any) -> int | str:
             rows = lot_trace.trace_lot(uow, number).rows
-            path.write_text(lot_trace.trace_csv(rows), encoding="utf-8", newline="")
+            try:
+                path.write_text(lot_trace.trace_csv(rows), encoding="utf-8", newline="")
+            except OSError as error:
+                return f"Could not write the CSV: {error.strerror or error}"
             return len(rows)
 
         self.export_button.setEnabled(False)
-        self._runner.run(work, lambda n: self._exported(path, n), self._export_failed)
+        self._ops.read(work, lambda result: self._exported(path, result))
 
     # -- building -----------------------------------------------------------------
     def _build(self) -> None:
@@ -285,13 +292,19 @@ class StockPanel(QWidget):
         layout.addWidget(splitter)
 
     # -- actions ------------------------------------------------------------------
-    def _lot_page(self, _last: LotRow | None, offset: int, limit: int) -> Sequence[LotRow]:
-        return lot_page(self._uow, today=self._today(), offset=offset, limit=limit)
+    def _lot_page(
+        self, uow: Any, _last: LotRow | None, offset: int, limit: int
+    ) -> Sequence[LotRow]:
+        """On the worker: a page of lots (the day is read there too, never a widget)."""
+        return lot_page(uow, today=self._today(), offset=offset, limit=limit)
 
-    def _trace_page(self, _last: TraceRow | None, offset: int, limit: int) -> Sequence[TraceRow]:
-        if not self._traced:
+    def _trace_page(
+        self, uow: Any, _last: TraceRow | None, offset: int, limit: int
+    ) -> Sequence[TraceRow]:
+        traced = self._traced
+        if not traced:
             return ()
-        return lot_trace.trace_lot(self._uow, self._traced, offset=offset, limit=limit).rows
+        return lot_trace.trace_lot(uow, traced, offset=offset, limit=limit).rows
 
     def _selection(self) -> None:
         lot = self.selected_lot()
@@ -304,16 +317,14 @@ class StockPanel(QWidget):
             self.trace_input.setPlaceholderText(f"Lot number, e.g. {lot.lot_number}")
 
     def _received(self, dialog: ReceiveLotDialog) -> None:
-        row = self._act(
-            lambda: receive_lot(self._uow, self._actor, dialog.lot_input(), today=self._today()),
-            None,
-        )
-        if isinstance(row, LotRow):
+        def received(row: LotRow) -> None:
             self.message.setText(
                 f"Received lot {row.lot_number}: {row.quantity_received} doses, expiry "
                 f"{format_date(row.expiry_date)}."
             )
-            self.select_lot(row.id)
+            self._keep = row.id
+
+        self._act(receive_lot.bind(dialog.lot_input(), today=self._today()), None, received)
 
     def _set_status(self, lot: LotRow, status: LotStatus, reason: str) -> None:
         action = {
@@ -321,31 +332,43 @@ class StockPanel(QWidget):
             LotStatus.RECALLED: recall_lot,
             LotStatus.AVAILABLE: release_lot,
         }[status]
-        done = self._act(
-            lambda: action(self._uow, self._actor, lot.id, reason, today=self._today()),
+
+        def done(_row: LotRow) -> None:
+            if status is LotStatus.RECALLED:
+                self.trace_input.setText(lot.lot_number)
+                self.trace()
+
+        self._act(
+            action.bind(lot.id, reason, today=self._today()),
             f"Lot {lot.lot_number} is now {status.label.lower()}.",
+            done,
         )
-        if done is not None and status is LotStatus.RECALLED:
-            self.trace_input.setText(lot.lot_number)
-            self.trace()
 
-    def _act(self, work: Callable[[], LotRow], success: str | None) -> LotRow | None:
-        """Run a quick stock change; a person's mistake becomes a message, not a crash."""
-        try:
-            row = work()
-        except ValidationFailed as failure:
-            self._say("Not saved: " + str(failure), error=True)
-            return None
-        except UserError as error:
-            self._say(f"Not saved: {error}", error=True)
-            return None
-        if success:
-            self._say(success)
-        self.refresh()
-        self.changed.emit()
-        return row
+    def _act(
+        self,
+        command: Callable[[Any, Any], Done[LotRow]],
+        success: str | None,
+        then: Callable[[LotRow], None] | None = None,
+    ) -> None:
+        """Run a stock change through ops; a person's mistake becomes a message."""
 
-    def _say(self, text: str, *, error: bool = False) -> None:
+        def done(row: LotRow) -> None:
+            if success:
+                self._say(success)
+            if then is not None:
+                then(row)
+            self.refresh()
+            self.changed.emit()
+
+        def refused(error: Exception) -> None:
+            if isinstance(error, ValidationFailed):
+                self._say("Not saved: " + str(error), error=True)
+            else:
+                self._say(f"Not saved: {error}", error=True)
+
+        self._ops.write(command, done, failed=refused)
+
+    def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
         self.message.setStyleSheet("color: #b42318;" if error else "color: #2e7d32;")
 
@@ -373,23 +396,19 @@ class StockPanel(QWidget):
             )
         self.export_button.setEnabled(doses > 0)
 
-    def _trace_failed(self, error: BaseException, _trace: str) -> None:
+    def _trace_failed(self, error: Exception) -> None:
         self.trace_button.setEnabled(True)
-        raise error  # reading a lot cannot fail for a reason a person can fix: a bug
+        self.trace_summary.setText(str(error))
 
-    def _exported(self, path: Path, count: int) -> None:
+    def _exported(self, path: Path, result: int | str) -> None:
         self.export_button.setEnabled(True)
+        if isinstance(result, str):
+            self.trace_summary.setText(result)
+            return
         self.trace_summary.setText(
-            f"{self.trace_summary.text()} · exported {count} row{'s' if count != 1 else ''} "
+            f"{self.trace_summary.text()} · exported {result} row{'s' if result != 1 else ''} "
             f"to {path}"
         )
-
-    def _export_failed(self, error: BaseException, _trace: str) -> None:
-        self.export_button.setEnabled(True)
-        if isinstance(error, OSError):
-            self.trace_summary.setText(f"Could not write the CSV: {error.strerror or error}")
-            return
-        raise error
 
     def _ask_csv_path(self, suggested: str) -> Path | None:
         name, _filter = QFileDialog.getSaveFileName(

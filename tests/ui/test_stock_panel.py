@@ -19,8 +19,9 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.recording import record_administration
 from clinic_app.services.commands.stock import recall_lot
 from clinic_app.services.queries.stock import LotRow, get_lot, lot_page
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.stock_models import LOT_ID_ROLE, LotTableModel
-from clinic_app.ui.stock_panel import StockPanel
+from clinic_app.ui.stock_panel import ReceiveLotDialog, StockPanel
 from tests.integration.dose_helpers import (
     TODAY,
     Clinic,
@@ -42,11 +43,17 @@ def clinic(sqlite_url: str) -> Iterator[Clinic]:
 
 @pytest.fixture
 def panel(qtbot: QtBot, clinic: Clinic) -> StockPanel:
-    widget = StockPanel(clinic.uow, clinic.nurse, today=lambda: TODAY)
+    widget = StockPanel(Ops(clinic.uow, clinic.nurse, today=lambda: TODAY))
     qtbot.addWidget(widget)
     widget.resize(1100, 800)
     widget.show()
+    settle(qtbot, widget)
     return widget
+
+
+def settle(qtbot: QtBot, panel: StockPanel) -> None:
+    """Wait until what the panel asked for (on the worker) is on screen."""
+    qtbot.waitUntil(lambda: not panel.busy, timeout=10_000)
 
 
 def cell(
@@ -88,6 +95,7 @@ def test_the_models_pass_the_model_tester(
             today=TODAY,
         )
     panel.refresh()
+    settle(qtbot, panel)
     assert panel.model.rowCount() == 4
     qtmodeltester.check(panel.model)
     panel.trace_input.setText("CH26B310")
@@ -98,20 +106,24 @@ def test_the_models_pass_the_model_tester(
 
 
 def test_the_stock_tables_page_through_the_database(
-    qtmodeltester: ModelTester, clinic: Clinic
+    qtbot: QtBot, qtmodeltester: ModelTester, clinic: Clinic
 ) -> None:
     """Two rows a page: every lot arrives, a page at a time, in the shelf's order."""
     pages: list[int] = []
 
-    def fetch(_last: LotRow | None, offset: int, limit: int) -> Sequence[LotRow]:
+    def read(uow: UnitOfWork, _last: LotRow | None, offset: int, limit: int) -> Sequence[LotRow]:
         pages.append(offset)
-        return lot_page(clinic.uow, today=TODAY, offset=offset, limit=limit)
+        return lot_page(uow, today=TODAY, offset=offset, limit=limit)
 
-    model = LotTableModel(fetch, page_size=2)
-    model.reload()
+    model = LotTableModel(Ops(clinic.uow, clinic.nurse), read, page_size=2)
+    with qtbot.waitSignal(model.reloaded):
+        model.reload()
     assert model.rowCount() == 2
-    qtmodeltester.check(model)
-    while model.canFetchMore(QModelIndex()):
+    qtmodeltester.check(model)  # the tester asks for more pages as a view would
+    while True:
+        qtbot.waitUntil(lambda: not model.reading)
+        if not model.canFetchMore(QModelIndex()):
+            break
         model.fetchMore(QModelIndex())
     qtmodeltester.check(model)
     assert model.rowCount() == 4 and pages == [0, 2, 4]
@@ -124,7 +136,10 @@ def test_the_stock_tables_page_through_the_database(
 def test_receiving_a_delivery_checks_fields_and_adds_the_lot(
     qtbot: QtBot, panel: StockPanel, clinic: Clinic
 ) -> None:
-    dialog = panel.open_receive()
+    panel.open_receive()
+    settle(qtbot, panel)
+    dialog = panel.dialog
+    assert isinstance(dialog, ReceiveLotDialog)
     assert not dialog.ok_button.isEnabled()
     dialog.product.setCurrentIndex(dialog.product.findData(clinic.stock.cobalin))
     qtbot.keyClicks(dialog.lot_number, "ch27a001")
@@ -139,6 +154,7 @@ def test_receiving_a_delivery_checks_fields_and_adds_the_lot(
     assert dialog.ok_button.isEnabled()
     with qtbot.waitSignal(panel.changed):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, panel)
     assert panel.message.text() == "Received lot CH27A001: 50 doses, expiry 30/06/2028."
     selected = panel.selected_lot()
     assert selected is not None and selected.lot_number == "CH27A001"
@@ -157,6 +173,7 @@ def test_a_recall_marks_the_lot_and_traces_its_recipients(
             today=TODAY,
         )
     panel.refresh()
+    settle(qtbot, panel)
     assert panel.select_lot(clinic.stock.lot)
     assert panel.recall_button.isEnabled() and not panel.release_button.isEnabled()
     dialog = panel.open_status(LotStatus.RECALLED)
@@ -201,6 +218,7 @@ def test_a_mistake_is_a_message_not_a_crash(
     assert stale is not None
     qtbot.keyClicks(stale.reason, "check")
     stale.ok_button.click()
+    settle(qtbot, panel)
     assert panel.message.text() == (
         "Not saved: Lot CH26B310 has been recalled: it can never be used again."
     )
@@ -216,6 +234,7 @@ def test_an_unknown_lot_says_so(qtbot: QtBot, panel: StockPanel) -> None:
 
 
 def test_expired_lots_still_show_after_today_moves(qtbot: QtBot, clinic: Clinic) -> None:
-    later = StockPanel(clinic.uow, clinic.nurse, today=lambda: TODAY + dt.timedelta(days=30))
+    later = StockPanel(Ops(clinic.uow, clinic.nurse, today=lambda: TODAY + dt.timedelta(days=30)))
     qtbot.addWidget(later)
+    settle(qtbot, later)
     assert later.summary.text().startswith("2 expired lots still on the shelf")
