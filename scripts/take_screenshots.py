@@ -29,7 +29,7 @@ from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.users import list_active_users
 from clinic_app.settings import load_settings
 from clinic_app.ui.main_window import MainWindow
-from clinic_app.ui.record_dose_dialog import RecordDoseDialog
+from clinic_app.ui.record_dose_dialog import RecordDoseDialog, prepare
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -67,12 +67,12 @@ def main() -> None:
         form = window.patient_form
         form.load(form.record)  # discard the invalid edits of the last shot
         patient_id = _first_patient_with(clinic.uow, "loading", AppointmentStatus.FULFILLED)
-        _open_patient(window, patient_id)
+        _open_patient(window, clinic.uow, patient_id)
         window.patient_tabs.setCurrentWidget(window.course_panel)
 
     def week_with_loading_course() -> None:
         patient_id = _first_patient_with(clinic.uow, "loading", AppointmentStatus.BOOKED)
-        _open_patient(window, patient_id)
+        _open_patient(window, clinic.uow, patient_id)
         window.calendar.go_to(_first_booked_day(clinic.uow, patient_id))
         window.sections.setCurrentWidget(window.calendar)
 
@@ -85,8 +85,9 @@ def main() -> None:
     def record_dose() -> None:
         window.sections.setCurrentIndex(0)
         patient_id = _patient_with_low_platelets(clinic.uow)
-        _open_patient(window, patient_id)
-        dialog = RecordDoseDialog(clinic.uow, nurse.as_actor(), patient_id, None, parent=window)
+        _open_patient(window, clinic.uow, patient_id)
+        prepared = prepare(clinic.uow, patient_id, None, dt.date.today())
+        dialog = RecordDoseDialog(window.ops, patient_id, None, prepared, parent=window)
         dialog.show()
         dialogs.append(dialog)
 
@@ -120,16 +121,23 @@ def main() -> None:
     app.exec()
 
 
-def _open_patient(window: MainWindow, patient_id: int) -> None:
-    window.sections.setCurrentIndex(0)
-    window.roster.search.setText(_nhs_number(window, patient_id))
-    window.roster.table.selectRow(0)
+def _settle(window: MainWindow) -> None:
+    """Let what the window asked for (read on the worker) reach the screen."""
+    app = QApplication.instance()
+    assert app is not None
+    while window.ops.busy:
+        app.processEvents()
+    app.processEvents()
 
 
-def _nhs_number(window: MainWindow, patient_id: int) -> str:
+def _open_patient(window: MainWindow, uow: UnitOfWork, patient_id: int) -> None:
     from clinic_app.services.queries.patients import get_patient
 
-    return get_patient(window._uow, patient_id).details.nhs_number
+    window.sections.setCurrentIndex(0)
+    window.roster.search.setText(get_patient(uow, patient_id).details.nhs_number)
+    _settle(window)
+    window.roster.table.selectRow(0)
+    _settle(window)
 
 
 def _first_patient_with(uow: UnitOfWork, phase: str, status: AppointmentStatus) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -29,6 +29,7 @@ from clinic_app.services.commands.patients import create_patient, update_patient
 from clinic_app.services.library.protocols import ProtocolLibrary
 from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.services.queries.point_of_care import appointment_to_record
+from clinic_app.services.queries.recording import AdministrationContext
 from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.patient_form import PatientForm
@@ -320,28 +321,23 @@ class MainWindow(QMainWindow):
             return
         today = self._today()
 
-        def open_dialog(appointment_id: int | None) -> None:
+        def read(uow: Any) -> tuple[int | None, AdministrationContext | str]:
+            from clinic_app.ui.record_dose_dialog import prepare
+
+            appointment_id = appointment_to_record(uow, record.id, today=today)
+            return appointment_id, prepare(uow, record.id, appointment_id, today)
+
+        def open_dialog(found: tuple[int | None, AdministrationContext | str]) -> None:
             from clinic_app.ui.record_dose_dialog import RecordDoseDialog
 
-            dialog = RecordDoseDialog(
-                self._uow, self._actor, record.id, appointment_id, today=self._today, parent=self
-            )
-            dialog.recorded.connect(
-                lambda _result: self.apply_changes(
-                    Changes.of(
-                        Change.RECORDS,
-                        Change.COURSES,
-                        Change.BOOKINGS,
-                        Change.STOCK,
-                        patients=[record.id],
-                    )
-                )
-            )
+            appointment_id, prepared = found
+            # What the saved dose changed reaches the screens through ops.changed.
+            dialog = RecordDoseDialog(self.ops, record.id, appointment_id, prepared, self)
             dialog.open()
             self.recording_opened.emit(dialog)
 
         self.ops.read(
-            lambda uow: appointment_to_record(uow, record.id, today=today),
+            read,
             open_dialog,
             failed=lambda error: self._warn("Record injection", error),
         )

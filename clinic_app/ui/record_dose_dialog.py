@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -34,13 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.actor import Actor
 from clinic_app.domain.administration_checks import Finding, Findings
 from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.recording_rules import AdministrationInput
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.recording import record_administration, record_not_given
+from clinic_app.services.envelope import Done
 from clinic_app.services.queries.recording import (
     AdministrationContext,
     AdministrationRecord,
@@ -48,10 +48,10 @@ from clinic_app.services.queries.recording import (
 )
 from clinic_app.ui.dose_form import DoseForm
 from clinic_app.ui.not_given_dialog import NotGivenDialog
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.patient_dose_banner import PatientDoseBanner
 from clinic_app.ui.platelet_band import PlateletBand
 from clinic_app.ui.safety_checks import SafetyChecks
-from clinic_app.ui.task_runner import TaskRunner
 
 #: Changing one field can make another wrong (choosing the buttock needs a reason), so
 #: that field's problem is shown at once rather than only after "Record".
@@ -77,28 +77,39 @@ _FIELD_LABELS = {
 }
 
 
+def prepare(
+    uow: Any, patient_id: int, appointment_id: int | None, today: dt.date
+) -> AdministrationContext | str:
+    """On the worker: what the dialog shows, or why the dose cannot be recorded now."""
+    try:
+        return prepare_administration(uow, appointment_id, patient_id, today=today)
+    except UserError as error:
+        return str(error)
+
+
 class RecordDoseDialog(QDialog):
+    """Built from what ``prepare`` read (the window reads it on the worker first)."""
+
     #: Emitted with the AdministrationRecord once a dose (given or not) is saved.
     recorded = Signal(object)
 
     def __init__(
         self,
-        uow: UnitOfWork,
-        actor: Actor,
+        ops: Ops,
         patient_id: int,
         appointment_id: int | None,
-        today: Callable[[], dt.date] = dt.date.today,
+        prepared: AdministrationContext | str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("recordDoseDialog")
         self.setWindowTitle("Record injection")
-        self._uow = uow
-        self._actor = actor
+        self._ops = ops
+        self._actor = ops.actor
         self._patient_id = patient_id
         self._appointment_id = appointment_id
-        self._today = today
-        self._runner = TaskRunner(parent=self)
+        self._today = ops.today
+        self._saving = False
         self._touched: set[str] = set()
         self._server_errors: dict[str, str] = {}
         #: The error label under each field, by field name (``error_<field>`` objects).
@@ -115,11 +126,10 @@ class RecordDoseDialog(QDialog):
             "#b42318; border-radius: 4px; padding: 6px; }"
         )
         self.error_banner.hide()
-        try:
-            self.context = prepare_administration(uow, appointment_id, patient_id, today=today())
-        except UserError as error:
-            self._build_unavailable(str(error))
+        if isinstance(prepared, str):
+            self._build_unavailable(prepared)
             return
+        self.context = prepared
         self._build(self.context)
         self._refresh()
         self._fit_to_content()
@@ -127,7 +137,8 @@ class RecordDoseDialog(QDialog):
     # -- public ---------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._runner.busy
+        """A save is under way."""
+        return self._saving
 
     @property
     def ack_boxes(self) -> dict[str, QCheckBox]:
@@ -170,7 +181,7 @@ class RecordDoseDialog(QDialog):
             return False
         form = self.current_input()
         today = self._today()
-        self._start(lambda: record_administration(self._uow, self._actor, form, today=today))
+        self._start(record_administration.bind(form, today=today))
         return True
 
     def open_not_given(self) -> NotGivenDialog:
@@ -285,34 +296,34 @@ class RecordDoseDialog(QDialog):
         return ("Still to do: " + "; ".join(parts) + ".") if parts else "Ready to record."
 
     # -- saving -------------------------------------------------------------------------
-    def _start(self, work: Callable[[], AdministrationRecord]) -> None:
+    def _start(self, command: Callable[[Any, Any], Done[AdministrationRecord]]) -> None:
         self.error_banner.hide()
         self._set_inputs_enabled(False)
-        self._runner.run(work, self._saved, self._failed)
+        self._saving = True
+        self._ops.write(command, self._saved, failed=self._failed)
         self._refresh()
 
     def _record_not_given(self, dialog: NotGivenDialog) -> None:
         data = dialog.as_input(self._patient_id, self._appointment_id)
         today = self._today()
-        self._start(lambda: record_not_given(self._uow, self._actor, data, today=today))
+        self._start(record_not_given.bind(data, today=today))
 
     def _saved(self, record: AdministrationRecord) -> None:
+        self._saving = False
         self.record = record
         self._set_inputs_enabled(True)
         self.recorded.emit(record)
         self.accept()
 
-    def _failed(self, error: BaseException, _trace: str) -> None:
+    def _failed(self, error: Exception) -> None:
+        self._saving = False
         self._set_inputs_enabled(True)
         if isinstance(error, ValidationFailed):
             self._server_errors = dict(error.errors)
             self._touched.update(error.errors)
             self.error_banner.setText("Not saved: " + str(error))
-        elif isinstance(error, UserError):
-            self.error_banner.setText(f"Not saved: {error}")
         else:
-            self._refresh()
-            raise error  # a bug: the crash dialog and the log take it from here
+            self.error_banner.setText(f"Not saved: {error}")
         self.error_banner.show()
         self._refresh()
 

@@ -43,7 +43,8 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.recording import record_administration
 from clinic_app.services.queries.recording import AdministrationRecord
 from clinic_app.services.queries.users import list_active_users
-from clinic_app.ui.record_dose_dialog import RecordDoseDialog
+from clinic_app.ui.ops import Ops
+from clinic_app.ui.record_dose_dialog import RecordDoseDialog, prepare
 from tests.integration.dose_helpers import (
     TODAY,
     Clinic,
@@ -77,13 +78,11 @@ def scene(sqlite_url: str) -> Iterator[Scene]:
 
 
 def open_dialog(qtbot: QtBot, scene: Scene, appointment: int | None = -1) -> RecordDoseDialog:
-    dialog = RecordDoseDialog(
-        scene.clinic.uow,
-        scene.clinic.nurse,
-        scene.patient,
-        scene.appointment if appointment == -1 else appointment,
-        today=lambda: TODAY,
-    )
+    """The dialog as the window opens it: what it shows is read first (here, directly)."""
+    chosen = scene.appointment if appointment == -1 else appointment
+    ops = Ops(scene.clinic.uow, scene.clinic.nurse, today=lambda: TODAY)
+    prepared = prepare(scene.clinic.uow, scene.patient, chosen, TODAY)
+    dialog = RecordDoseDialog(ops, scene.patient, chosen, prepared)
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -378,7 +377,8 @@ def test_no_input_crashes_the_form_and_invalid_input_never_saves(
             add_lab(uow, 1, LabTest.PLATELETS, platelets, TODAY - dt.timedelta(days=3))
         if inr is not None:
             add_lab(uow, 1, LabTest.INR, inr, TODAY - dt.timedelta(days=1))
-        dialog = RecordDoseDialog(uow, build_actor(uow), 1, None, today=lambda: TODAY)
+        ops = Ops(uow, build_actor(uow), today=lambda: TODAY)
+        dialog = RecordDoseDialog(ops, 1, None, prepare(uow, 1, None, TODAY))
         qtbot.addWidget(dialog)
         dialog.show()
         fill(dialog, value)
