@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 
@@ -10,9 +11,18 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from clinic_app.demo.clinic import create_demo_clinic
+from clinic_app.domain.changes import Change
 from clinic_app.domain.codes import AppointmentStatus, CourseStatus, JobStatus, Phase, Role
+from clinic_app.domain.permissions import Action
 from clinic_app.persistence.engine import create_engine
-from clinic_app.persistence.models import Appointment, ClinicSession, ClinicSetting, Course, JobRun
+from clinic_app.persistence.models import (
+    Appointment,
+    AuditEvent,
+    ClinicSession,
+    ClinicSetting,
+    Course,
+    JobRun,
+)
 from clinic_app.persistence.store import job_runs
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.upkeep import (
@@ -145,3 +155,28 @@ def test_a_failed_upkeep_gives_the_day_back_and_keeps_what_it_did(uow: UnitOfWor
 
     assert result is not None
     assert not upkeep_due(uow, TODAY)
+
+
+def test_the_upkeep_tells_the_screens_what_moved_and_leaves_an_audit_row(uow: UnitOfWork) -> None:
+    create_demo_clinic(uow, patients=20, today=TODAY)
+    actor = list_active_users(uow)[0].as_actor()
+
+    done = run_daily_upkeep.run(uow, actor, today=TODAY)
+
+    assert done.value is not None
+    for kind in (Change.SESSIONS, Change.COURSES, Change.BOOKINGS):
+        assert done.changes.touches(kind), kind
+    with uow.read() as session:
+        row = session.execute(
+            select(AuditEvent.user_id, AuditEvent.detail).where(
+                AuditEvent.action == Action.RUN_DAILY_UPKEEP.value
+            )
+        ).one()
+    detail = json.loads(row.detail)
+    assert row.user_id == actor.user_id
+    assert (detail["day"], detail["status"]) == (TODAY.isoformat(), "done")
+    assert detail["doses_booked"] == done.value.doses_booked
+
+    again = run_daily_upkeep.run(uow, actor, today=TODAY)  # another workstation's start
+    assert again.value is None
+    assert not again.changes  # nothing for its screens to refresh
