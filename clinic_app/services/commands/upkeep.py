@@ -68,7 +68,8 @@ def run_daily_upkeep(work: JobWork, *, today: dt.date) -> UpkeepResult | None:
         _progress(work, run_id, done)
         done["courses_replanned"] = refresh_all_plans(work.uow, today=today)
         _progress(work, run_id, done)
-        done["doses_booked"] = keep_maintenance_booked(work.uow, work.actor, today=today)
+        booking = keep_maintenance_booked.run(work.uow, work.actor, today=today)
+        done["doses_booked"] = work.include(booking)
     except BaseException as error:
         with work.batch() as failing:
             failed = {**done, "error": _name(error)}
