@@ -19,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 
 from clinic_app.clinic_db import ClinicDatabase, open_clinic_database
 from clinic_app.demo.clinic import create_demo_clinic
-from clinic_app.services.commands.upkeep import upkeep_due
 from clinic_app.services.commands.users import create_first_user
 from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.queries.upkeep import upkeep_due
 from clinic_app.services.queries.users import UserSummary, count_users, list_active_users
 from clinic_app.settings import Settings
 from clinic_app.ui.crash_reporting import install_crash_dialog

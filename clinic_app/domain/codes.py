@@ -179,6 +179,18 @@ class LotStatus(Labelled):
     RECALLED = "recalled"
 
 
+class JobStatus(Labelled):
+    """Where one run of a background job stands (the daily upkeep, the nightly refresh).
+
+    A failed run gives its key back: the next workstation to start claims it again.
+    """
+
+    CLAIMED = "claimed"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
 _LABELS: dict[str, str] = {
     "noshow": "Did not attend",
     "fulfilled": "Given",

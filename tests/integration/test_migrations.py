@@ -7,6 +7,7 @@ workstation to several must get the same schema from the same revisions.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -17,23 +18,31 @@ from pprint import pformat
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
-from clinic_app.domain.codes import Phase, Role, Sex
+from clinic_app.domain.codes import JobStatus, Phase, Role, Sex
 from clinic_app.persistence.base import Base
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import (
+    alembic_config,
     current_revision,
     downgrade_database,
     head_revision,
     upgrade_database,
 )
 from clinic_app.persistence.models import Appointment, Course, Lot, Patient, Product, User
+from clinic_app.persistence.store import job_runs
 from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services.commands.users import create_user
+from clinic_app.services.planning.nightly_refresh import REFRESH_JOB
+from clinic_app.services.queries.upkeep import UPKEEP_JOB, upkeep_due
 
 
 def _script_directory() -> ScriptDirectory:
@@ -293,3 +302,116 @@ def test_first_start_on_a_new_sqlite_file_makes_no_backup(sqlite_url: str) -> No
     finally:
         engine.dispose()
     assert not list(Path(sqlite_url.removeprefix("sqlite:///")).parent.glob("*.backup-*"))
+
+
+# -- revisions that move data ------------------------------------------------------------
+
+#: The tables as revision 0003 left them (the models have moved on).
+SETTINGS_0003 = sa.table(
+    "clinic_settings",
+    sa.column("key", sa.String),
+    sa.column("value", sa.Text),
+    sa.column("updated_by", sa.Integer),
+    sa.column("updated_at", sa.DateTime(timezone=True)),
+)
+AUDIT_0003 = sa.table(
+    "audit_events",
+    sa.column("occurred_at", sa.DateTime(timezone=True)),
+    sa.column("user_id", sa.Integer),
+    sa.column("workstation", sa.String),
+    sa.column("action", sa.String),
+    sa.column("entity", sa.String),
+    sa.column("entity_id", sa.Integer),
+    sa.column("detail", sa.Text),
+)
+USERS_0003 = sa.table(
+    "users",
+    sa.column("id", sa.Integer),
+    sa.column("username", sa.String),
+    sa.column("display_name", sa.String),
+    sa.column("role", sa.String),
+    sa.column("active", sa.Boolean),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+CLAIMED_AT = dt.datetime(2026, 11, 20, 7, 55, tzinfo=dt.UTC)
+
+
+def _rows(engine: Engine, table: sa.TableClause, *order: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        query = select(table).order_by(*(table.c[name] for name in order))
+        return [tuple(row) for row in connection.execute(query)]
+
+
+def _refresh_history(engine: Engine) -> list[tuple[Any, ...]]:
+    return [row for row in _rows(engine, AUDIT_0003, "occurred_at") if row[3] == "plans.refresh"]
+
+
+def test_revision_0004_moves_the_job_state_to_job_runs_and_back(empty_engine: Engine) -> None:
+    """The day's upkeep claim and the last refresh survive the upgrade and the downgrade."""
+    command.upgrade(alembic_config(empty_engine), "0003")
+    refresh = {
+        "as_of": "2026-11-20",
+        "calendar": "f" * 64,
+        "changed": 12,
+        "courses": 40,
+        "full": False,
+        "last_course_id": 40,
+        "unreadable": [],
+    }
+    user = {"display_name": "Nurse Patel", "active": True, "created_at": CLAIMED_AT}
+    with empty_engine.begin() as connection:
+        connection.execute(USERS_0003.insert().values(id=1, username="patel", role="nurse", **user))
+        for key, value, by in (
+            ("upkeep.done_on", '"2026-11-20"', 1),
+            ("open_days", '["tue", "thu"]', None),
+        ):
+            connection.execute(
+                SETTINGS_0003.insert().values(
+                    key=key, value=value, updated_by=by, updated_at=CLAIMED_AT
+                )
+            )
+        for hours, detail in ((-24, {**refresh, "as_of": "2026-11-19"}), (0, refresh)):
+            connection.execute(
+                AUDIT_0003.insert().values(
+                    occurred_at=CLAIMED_AT + dt.timedelta(hours=hours, minutes=1),
+                    user_id=None,
+                    workstation="",
+                    action="plans.refresh",
+                    entity="course",
+                    entity_id=None,
+                    detail=json.dumps(detail, sort_keys=True),
+                )
+            )
+    with pytest.raises(IntegrityError), empty_engine.begin() as connection:
+        connection.execute(USERS_0003.insert().values(username="ada", role="administrator", **user))
+    settings_before = _rows(empty_engine, SETTINGS_0003, "key")
+    audit_before = _refresh_history(empty_engine)
+
+    upgrade_database(empty_engine, backup=False)
+
+    uow = UnitOfWork(empty_engine)
+    assert not upkeep_due(uow, dt.date(2026, 11, 20))  # the day is not upkept twice
+    assert upkeep_due(uow, dt.date(2026, 11, 21))
+    with uow.read() as session:
+        claim = job_runs.latest(session, UPKEEP_JOB)
+        last_refresh = job_runs.latest(session, REFRESH_JOB)
+    assert claim is not None and last_refresh is not None
+    assert (claim.run_key, claim.status, claim.user_id) == ("2026-11-20", JobStatus.DONE, 1)
+    assert claim.started_at == CLAIMED_AT
+    assert dict(last_refresh.detail) == refresh  # the newer of the two
+    assert last_refresh.started_at == CLAIMED_AT + dt.timedelta(minutes=1)
+    assert [row[0] for row in _rows(empty_engine, SETTINGS_0003, "key")] == ["open_days"]
+    assert _refresh_history(empty_engine) == audit_before  # history stays
+    administrator = create_user(uow, "Ada Lovelace", Role.ADMINISTRATOR)
+
+    with pytest.raises(RuntimeError, match="administrator role"):
+        downgrade_database(empty_engine, "0003")
+    assert current_revision(empty_engine) == head_revision()
+    with empty_engine.begin() as connection:
+        connection.execute(USERS_0003.delete().where(USERS_0003.c.id == administrator.id))
+
+    downgrade_database(empty_engine, "0003")
+
+    assert "job_runs" not in inspect(empty_engine).get_table_names()
+    assert _rows(empty_engine, SETTINGS_0003, "key") == settings_before
+    assert _refresh_history(empty_engine) == audit_before

@@ -15,10 +15,15 @@ from sqlalchemy import func, select
 from clinic_app.demo.clinic import create_demo_clinic
 from clinic_app.domain.codes import AppointmentStatus, CourseStatus, PatientStatus, Phase, Role
 from clinic_app.persistence.models import Appointment, AuditEvent, Course, Patient
+from clinic_app.persistence.store import job_runs
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.rebooking import add_closure
 from clinic_app.services.commands.settings import change_settings
-from clinic_app.services.planning.nightly_refresh import REFRESH_ACTION, refresh_all_plans
+from clinic_app.services.planning.nightly_refresh import (
+    REFRESH_ACTION,
+    REFRESH_JOB,
+    refresh_all_plans,
+)
 from tests.integration.helpers import make_actor
 
 DEMO_DAY = dt.date(2026, 3, 10)
@@ -31,16 +36,18 @@ def _demo(uow: UnitOfWork) -> None:
 
 
 def _last_refresh(uow: UnitOfWork) -> dict[str, object]:
+    """What the next night starts from (its job run), checked against the audit trail."""
     with uow.read() as session:
-        detail = session.scalar(
+        run = job_runs.latest(session, REFRESH_JOB)
+        history = session.scalar(
             select(AuditEvent.detail)
             .where(AuditEvent.action == REFRESH_ACTION)
             .order_by(AuditEvent.id.desc())
             .limit(1)
         )
-    assert detail is not None
-    loaded: dict[str, object] = json.loads(detail)
-    return loaded
+    assert run is not None and history is not None
+    assert json.loads(history) == run.detail
+    return dict(run.detail)
 
 
 def _active_courses(uow: UnitOfWork) -> int:

@@ -16,6 +16,7 @@ from clinic_app.persistence.models.clinical_record import (
     SafetyAcknowledgement,
 )
 from clinic_app.persistence.models.course import Course
+from clinic_app.persistence.models.job_run import JobRun
 from clinic_app.persistence.models.patient import Patient
 from clinic_app.persistence.models.recall import RecallContact
 from clinic_app.persistence.models.stock import Lot, Product, StockMovement
@@ -29,6 +30,7 @@ __all__ = [
     "ClinicSetting",
     "Closure",
     "Course",
+    "JobRun",
     "LabResult",
     "Lot",
     "Patient",

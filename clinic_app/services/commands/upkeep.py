@@ -10,23 +10,17 @@ practice can also run ``clinic-app upkeep`` from a scheduled task.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
-from sqlalchemy.exc import IntegrityError
-
-from clinic_app.domain.actor import Actor
-from clinic_app.persistence.base import utcnow
-from clinic_app.persistence.models import ClinicSetting
-from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.domain.changes import Change
+from clinic_app.domain.codes import JobStatus
+from clinic_app.domain.permissions import Action
+from clinic_app.persistence.store import job_runs
 from clinic_app.services.commands.booking import keep_maintenance_booked
 from clinic_app.services.commands.sessions import generate_sessions
+from clinic_app.services.envelope import JobWork, Work, job
 from clinic_app.services.planning.nightly_refresh import refresh_all_plans
-
-#: Internal bookkeeping key in clinic_settings (not a setting a person edits).
-DONE_KEY = "upkeep.done_on"
+from clinic_app.services.queries.upkeep import UPKEEP_JOB
 
 
 @dataclass(frozen=True)
@@ -43,61 +37,58 @@ class UpkeepResult:
         )
 
 
-def upkeep_due(uow: UnitOfWork, today: dt.date) -> bool:
-    with uow.read() as session:
-        stored = session.scalar(select(ClinicSetting.value).where(ClinicSetting.key == DONE_KEY))
-    return stored is None or dt.date.fromisoformat(json.loads(stored)) < today
-
-
-def run_daily_upkeep(uow: UnitOfWork, actor: Actor, *, today: dt.date) -> UpkeepResult | None:
+@job(Action.RUN_DAILY_UPKEEP, Change.SESSIONS, Change.COURSES, Change.BOOKINGS)
+def run_daily_upkeep(work: JobWork, *, today: dt.date) -> UpkeepResult | None:
     """Run the day's jobs unless another workstation has already claimed the day.
 
-    The day is claimed first, with a conditional write (two workstations starting at
-    the same minute: one runs, the other returns None). Each job is its own
-    transaction, so a failure later leaves earlier work valid; a failed run gives the
-    claim back so the next start tries again.
+    The day is claimed first, by inserting its job_runs row (two workstations starting
+    at the same minute: one runs, the other returns None). Each job is its own
+    transaction or several, so a failure later leaves earlier work valid and the write
+    lock is never held for long; a failed run gives the claim back so the next start
+    tries again.
     """
-    claimed, previous = _claim(uow, actor, today)
-    if not claimed:
+    with work.batch() as claiming:
+        run_id = _claim(claiming, today)
+        claiming.unchanged()
+    if run_id is None:
         return None
+    done: dict[str, int] = {}
     try:
-        sessions_created = generate_sessions(uow, actor, today=today)
-        courses_replanned = refresh_all_plans(uow, today=today)
-        doses_booked = keep_maintenance_booked(uow, actor, today=today)
-    except BaseException:
-        _release(uow, today, previous)
+        done["sessions_created"] = generate_sessions(work.uow, work.actor, today=today)
+        _progress(work, run_id, done)
+        done["courses_replanned"] = refresh_all_plans(work.uow, today=today)
+        _progress(work, run_id, done)
+        booking = keep_maintenance_booked.run(work.uow, work.actor, today=today)
+        done["doses_booked"] = work.include(booking)
+    except BaseException as error:
+        with work.batch() as failing:
+            failed = {**done, "error": _name(error)}
+            job_runs.finish(failing.session, run_id, JobStatus.FAILED, failed)
+            failing.audit("job_run", run_id, {"day": today, "status": "failed", **failed})
         raise
-    return UpkeepResult(today, sessions_created, courses_replanned, doses_booked)
+    with work.batch() as finishing:
+        job_runs.finish(finishing.session, run_id, JobStatus.DONE, done)
+        finishing.audit("job_run", run_id, {"day": today, "status": "done", **done})
+    return UpkeepResult(
+        today, done["sessions_created"], done["courses_replanned"], done["doses_booked"]
+    )
 
 
-def _claim(uow: UnitOfWork, actor: Actor, today: dt.date) -> tuple[bool, str | None]:
-    """(claimed, the value the claim replaced: None when there was none)."""
-    value = json.dumps(today.isoformat())
-    try:
-        with uow.write() as session:
-            stored = session.scalar(
-                select(ClinicSetting.value).where(ClinicSetting.key == DONE_KEY)
-            )
-            if stored is None:
-                session.add(ClinicSetting(key=DONE_KEY, value=value, updated_by=actor.user_id))
-                session.flush()
-                return True, None
-            if dt.date.fromisoformat(json.loads(stored)) >= today:
-                return False, stored
-            claimed = session.execute(
-                update(ClinicSetting)
-                .where(ClinicSetting.key == DONE_KEY, ClinicSetting.value == stored)
-                .values(value=value, updated_by=actor.user_id, updated_at=utcnow())
-            )
-            return cast(CursorResult[Any], claimed).rowcount == 1, stored
-    except IntegrityError:  # another workstation inserted the first claim meanwhile
-        return False, None
+def _claim(work: Work, today: dt.date) -> int | None:
+    """The run's id, or None when today (or a later day) is already claimed."""
+    latest = job_runs.latest_key(work.session, UPKEEP_JOB)
+    if latest is not None and latest > today.isoformat():
+        return None  # a workstation with its clock ahead ran a later day
+    return job_runs.claim(work.session, UPKEEP_JOB, today.isoformat(), work.actor)
 
 
-def _release(uow: UnitOfWork, today: dt.date, previous: str | None) -> None:
-    with uow.write() as session:
-        mine = (ClinicSetting.key == DONE_KEY, ClinicSetting.value == json.dumps(today.isoformat()))
-        if previous is None:
-            session.execute(delete(ClinicSetting).where(*mine))
-        else:
-            session.execute(update(ClinicSetting).where(*mine).values(value=previous))
+def _progress(work: JobWork, run_id: int, done: dict[str, int]) -> None:
+    """How far the run got, kept should the process die before the next step ends."""
+    with work.batch() as batch:
+        job_runs.progress(batch.session, run_id, done)
+        batch.unchanged()
+
+
+def _name(error: BaseException) -> str:
+    """The error's type only: its message may name a patient."""
+    return type(error).__name__

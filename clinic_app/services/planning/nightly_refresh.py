@@ -27,12 +27,13 @@ from clinic_app.domain.codes import AppointmentStatus, CourseStatus, Phase
 from clinic_app.domain.errors import Conflict
 from clinic_app.domain.schedule_dates import add_months
 from clinic_app.domain.schedule_monitoring import MONITORING_LEEWAY_DAYS
+from clinic_app.persistence.base import utcnow
 from clinic_app.persistence.models import (
-    AuditEvent,
     Closure,
     Course,
 )
 from clinic_app.persistence.store import audit_log as audit
+from clinic_app.persistence.store import job_runs
 from clinic_app.persistence.store.settings_store import clinic_calendar, read_settings
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.planning.course_plans import (
@@ -54,6 +55,8 @@ from clinic_app.services.planning.course_plans import (
 
 REFRESH_BATCH = 2000
 REFRESH_ACTION = "plans.refresh"
+#: The job's name in job_runs, where each refresh leaves what the next one starts from.
+REFRESH_JOB = "plans.refresh"
 _HORIZON_MARGIN = dt.timedelta(days=2)
 _LEEWAY = dt.timedelta(days=MONITORING_LEEWAY_DAYS)
 _LOADING_MARGIN = dt.timedelta(days=31)
@@ -76,6 +79,7 @@ def refresh_all_plans(uow: UnitOfWork, *, today: dt.date, full: bool = False) ->
     another workstation since the read is planned again from a fresh read inside its
     write transaction.
     """
+    began = utcnow()
     with uow.read() as session:
         settings = read_settings(session)
         calendar = clinic_calendar(session, settings)
@@ -116,28 +120,24 @@ def refresh_all_plans(uow: UnitOfWork, *, today: dt.date, full: bool = False) ->
                 active = [c for c in fresh if c.status == CourseStatus.ACTIVE.value]
                 changes, _broken = _sync(session, active, today, horizon, calendar)
         changed += len(changes.changed)
+    detail = {
+        "as_of": today.isoformat(),
+        "courses": len(courses),
+        "changed": changed,
+        "unreadable": unreadable,
+        "full": not incremental,
+        "calendar": fingerprint,
+        "last_course_id": last_course_id,
+    }
     with uow.write() as session:
-        audit.record(
-            session,
-            None,
-            REFRESH_ACTION,
-            "course",
-            None,
-            {
-                "as_of": today,
-                "courses": len(courses),
-                "changed": changed,
-                "unreadable": unreadable,
-                "full": not incremental,
-                "calendar": fingerprint,
-                "last_course_id": last_course_id,
-            },
-        )
+        # The audit row is the history; the job run is what the next night reads.
+        audit.record(session, None, REFRESH_ACTION, "course", None, detail)
+        job_runs.record(session, REFRESH_JOB, None, detail, started_at=began)
     return changed
 
 
 class LastRefresh(NamedTuple):
-    """What the previous nightly refresh recorded in its audit row."""
+    """What the previous nightly refresh recorded in its job run."""
 
     as_of: dt.date
     fingerprint: str
@@ -244,24 +244,13 @@ def _calendar_fingerprint(session: Session, settings: ClinicSettings) -> str:
 
 def _last_refresh(session: Session) -> LastRefresh | None:
     """The previous refresh's day and fingerprint (None: refresh everything)."""
-    query = (
-        select(AuditEvent.detail)
-        .where(
-            AuditEvent.entity == "course",
-            AuditEvent.entity_id.is_(None),
-            AuditEvent.action == REFRESH_ACTION,
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
-    found = session.execute(query).first()
-    if found is None:
+    run = job_runs.latest(session, REFRESH_JOB)
+    if run is None:
         return None
     try:
-        detail = json.loads(found.detail)
-        as_of = dt.date.fromisoformat(detail["as_of"])
-        fingerprint = detail["calendar"]
-        last_course_id = detail["last_course_id"]
+        as_of = dt.date.fromisoformat(run.detail["as_of"])
+        fingerprint = run.detail["calendar"]
+        last_course_id = run.detail["last_course_id"]
     except (ValueError, KeyError, TypeError):
         return None  # written before fingerprints were kept
     if not isinstance(fingerprint, str) or not isinstance(last_course_id, int):
