@@ -23,9 +23,7 @@ from PySide6.QtWidgets import (
 from clinic_app import __version__
 from clinic_app.domain.actor import Actor
 from clinic_app.domain.changes import Change, Changes
-from clinic_app.domain.patient_details import PatientDetails
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.commands.patients import create_patient, update_patient
 from clinic_app.services.library.protocols import ProtocolLibrary
 from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.services.queries.point_of_care import appointment_to_record
@@ -71,6 +69,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ops = Ops(uow, actor, today=today, parent=self)
         self._showing: int | None = None
+        #: Where the person was going when they chose to save first (see below).
+        self._after_save: Callable[[], None] | None = None
         self._uow = uow
         self._actor = actor
         self._today = today
@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
 
         self.roster_model = RosterModel(self.ops, regimen_titles=dict(regimens))
         self.roster = RosterPanel(self.roster_model, regimens)
-        self.patient_form = PatientForm(self._save_patient, today=today)
+        self.patient_form = PatientForm(self.ops)
         self.patient_tabs = QTabWidget()
         self.patient_tabs.setObjectName("patientTabs")
         self.patient_tabs.addTab(self.patient_form, "Details")
@@ -124,6 +124,7 @@ class MainWindow(QMainWindow):
 
         self.roster.patient_selected.connect(self.show_patient)
         self.patient_form.saved.connect(self._patient_saved)
+        self.patient_form.save_finished.connect(self._save_finished)
         # Commands through ops say what they changed; the screens not yet on ops say
         # which kinds their own saves touch.
         self.ops.changed.connect(self.apply_changes)
@@ -202,7 +203,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
 
     def new_patient(self) -> None:
-        if not self._may_leave_current():
+        if not self._may_leave_current(then=self.new_patient):
             return
         self.roster.table.clearSelection()
         self.patient_form.load(None)
@@ -216,7 +217,7 @@ class MainWindow(QMainWindow):
         current = self.patient_form.record
         if current is not None and current.id == patient_id:
             return
-        if not self._may_leave_current():
+        if not self._may_leave_current(then=lambda: self.show_patient(patient_id)):
             if current is not None:
                 self.roster.select_patient(current.id)
             return
@@ -343,14 +344,6 @@ class MainWindow(QMainWindow):
         )
 
     # -- internals ----------------------------------------------------------------
-    def _save_patient(
-        self, patient_id: int | None, details: PatientDetails, version: int | None
-    ) -> PatientRecord:
-        if patient_id is None:
-            return create_patient(self._uow, self._actor, details)
-        assert version is not None
-        return update_patient(self._uow, self._actor, patient_id, details, expected_version=version)
-
     def _follow_patient(self, patient_id: int | None) -> None:
         """Keep every view about "the patient in hand" on the same person."""
         self.course_panel.show_patient(patient_id)
@@ -381,6 +374,11 @@ class MainWindow(QMainWindow):
         if self._sessions is not None and changes.touches(*sessions):
             self._sessions.refresh()
 
+    def _save_finished(self, saved: bool) -> None:
+        then, self._after_save = self._after_save, None
+        if saved and then is not None:
+            then()
+
     def _patient_saved(self, record: PatientRecord) -> None:
         self._follow_patient(record.id)
         self.statusBar().showMessage(
@@ -388,8 +386,12 @@ class MainWindow(QMainWindow):
         )
         self.roster.refresh(select=record.id)
 
-    def _may_leave_current(self) -> bool:
-        """Ask before unsaved edits are lost; True when it is fine to move on."""
+    def _may_leave_current(self, then: Callable[[], None]) -> bool:
+        """Ask before unsaved edits are lost; True when it is fine to move on now.
+
+        "Save" starts the save; ``then`` (where the person was going) runs once it is
+        saved, and not at all if the save is refused (the problems are shown).
+        """
         if self.pages.currentWidget() is not self.patient_tabs or not self.patient_form.is_dirty():
             return True
         if self.patient_form.record is None and not any(
@@ -406,7 +408,9 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Save,
         )
         if answer == QMessageBox.StandardButton.Save:
-            return self.patient_form.save()
+            if self.patient_form.save():
+                self._after_save = then
+            return False
         return answer == QMessageBox.StandardButton.Discard
 
     def _warn(self, title: str, error: Exception) -> None:
@@ -426,8 +430,11 @@ class MainWindow(QMainWindow):
             "regimen, the app plans, books, records and prints.",
         )
 
+    def _close_again(self) -> None:
+        self.close()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._may_leave_current():
+        if self._may_leave_current(then=self._close_again):
             event.accept()
         else:
             event.ignore()

@@ -7,8 +7,6 @@ right under it, so nothing invalid is ever half-saved.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
 from enum import StrEnum
 
 from PySide6.QtCore import Qt, Signal
@@ -32,15 +30,16 @@ from PySide6.QtWidgets import (
 from clinic_app.domain import patient_details
 from clinic_app.domain.codes import ContactPreference, PatientStatus, Sex
 from clinic_app.domain.date_text import format_date, parse_date
-from clinic_app.domain.errors import Conflict, UserError
+from clinic_app.domain.errors import Conflict
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.domain.patient_details import WEEKDAY_CODES, PatientDetails
+from clinic_app.services.commands.patients import create_patient, update_patient
 from clinic_app.services.queries.patients import PatientRecord
 from clinic_app.ui.field_row import field_with_error
+from clinic_app.ui.ops import Ops
 
 #: Saves details: (patient id or None for a new patient, details, expected version).
-SavePatient = Callable[[int | None, PatientDetails, int | None], PatientRecord]
 
 _TEXT_FIELDS = (
     "nhs_number",
@@ -74,16 +73,14 @@ _ALSO_CHECKS = {
 
 class PatientForm(QWidget):
     saved = Signal(object)  # PatientRecord
+    #: A save that was started has ended: True saved, False refused (errors shown).
+    save_finished = Signal(bool)
 
-    def __init__(
-        self,
-        save: SavePatient,
-        today: Callable[[], dt.date] = dt.date.today,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._save = save
-        self._today = today
+        self._ops = ops
+        self._today = ops.today
+        self._saving = False
         self._record: PatientRecord | None = None
         self._loaded: PatientDetails | None = None
         self._touched: set[str] = set()
@@ -191,30 +188,51 @@ class PatientForm(QWidget):
             errors["date_of_birth"] = "is not a date: use DD/MM/YYYY"
         return errors
 
+    @property
+    def busy(self) -> bool:
+        """A save is under way."""
+        return self._saving
+
     def save(self) -> bool:
+        """Start saving if the form is valid (False: the problems are shown, nothing sent).
+
+        The command runs on the worker; ``saved`` and ``save_finished`` say how it ended.
+        """
         self._touched.update(self.errors)
         errors = self.current_errors()
-        if errors:
+        if errors or self._saving:
             self._refresh_state()
             return False
-        record = self._record
-        try:
-            saved = self._save(
-                record.id if record else None, self._details(), record.version if record else None
+        record, details, today = self._record, self._details(), self._today()
+        if record is None:
+            command = create_patient.bind(details, today=today)
+        else:
+            command = update_patient.bind(
+                record.id, details, expected_version=record.version, today=today
             )
-        except ValidationFailed as failure:
-            self._server_errors = dict(failure.errors)
-            self._refresh_state()
-            return False
-        except Conflict as conflict:
-            QMessageBox.warning(self, "Changed elsewhere", str(conflict))
-            return False
-        except UserError as error:
-            QMessageBox.warning(self, "Could not save", str(error))
-            return False
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self._ops.write(command, self._saved, failed=self._refused)
+        return True
+
+    def _saved(self, saved: PatientRecord) -> None:
+        self._saving = False
         self.load(saved)
         self.saved.emit(saved)
-        return True
+        self.save_finished.emit(True)
+
+    def _refused(self, error: Exception) -> None:
+        self._saving = False
+        if isinstance(error, ValidationFailed):
+            self._server_errors = dict(error.errors)
+            self._refresh_state()
+        elif isinstance(error, Conflict):
+            QMessageBox.warning(self, "Changed elsewhere", str(error))
+            self._refresh_state()
+        else:
+            QMessageBox.warning(self, "Could not save", str(error))
+            self._refresh_state()
+        self.save_finished.emit(False)
 
     # -- internals ----------------------------------------------------------------
     def _combo(self, name: str, items: list[tuple[str, object]]) -> QComboBox:
@@ -356,7 +374,7 @@ class PatientForm(QWidget):
             else:
                 label.hide()
         dirty = self.is_dirty()
-        self.save_button.setEnabled(dirty and not errors)
+        self.save_button.setEnabled(dirty and not errors and not self._saving)
         self.revert_button.setEnabled(dirty and self._record is not None)
         shown = [n for n in errors if n in self._touched]
         if shown:

@@ -59,7 +59,8 @@ def test_selecting_a_patient_opens_their_details_and_edits_save(
     assert form.heading.text() == "O'BRIEN, Sean"
     form.inputs["town"].setText("")
     qtbot.keyClicks(form.inputs["town"], "Harrogate")
-    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(form.save_finished):
+        qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     assert get_patient(clinic, roster_of_five[3]).details.town == "Harrogate"
     assert "Saved Sean O'Brien" in window.statusBar().currentMessage()
 

@@ -7,22 +7,15 @@ from pytestqt.qtbot import QtBot
 
 from clinic_app.domain.actor import Actor
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.commands.patients import create_patient, update_patient
 from clinic_app.services.queries.patients import get_patient
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.patient_form import PatientForm
 from tests.integration.helpers import valid_nhs_number
 from tests.ui.conftest import TODAY
 
 
 def _form(qtbot: QtBot, clinic: UnitOfWork, actor: Actor) -> PatientForm:
-    def save(patient_id, details, version):  # type: ignore[no-untyped-def]
-        if patient_id is None:
-            return create_patient(clinic, actor, details, today=TODAY)
-        return update_patient(
-            clinic, actor, patient_id, details, expected_version=version, today=TODAY
-        )
-
-    form = PatientForm(save, today=lambda: TODAY)
+    form = PatientForm(Ops(clinic, actor, today=lambda: TODAY))
     qtbot.addWidget(form)
     form.show()
     return form
@@ -97,7 +90,9 @@ def test_a_duplicate_nhs_number_from_the_service_shows_beside_the_field(
     _type(qtbot, form, "family_name", "Else")
     _type(qtbot, form, "date_of_birth", "01/01/1960")
     _type(qtbot, form, "phone", "07700 900321")
-    assert form.save() is False
+    with qtbot.waitSignal(form.save_finished) as finished:
+        assert form.save()  # valid as typed: the command refuses it
+    assert finished.args == [False]
     assert "already belongs to Margaret Smith" in form.errors["nhs_number"].text()
     assert form.errors["nhs_number"].isVisible()
 
@@ -113,7 +108,9 @@ def test_flags_and_preferences_round_trip(
     _type(qtbot, form, "anticoagulant_name", "warfarin")
     form.day_boxes["tue"].setChecked(True)
     form.day_boxes["thu"].setChecked(True)
-    assert form.save()
+    with qtbot.waitSignal(form.save_finished) as finished:
+        assert form.save()
+    assert finished.args == [True]
     saved = get_patient(clinic, roster_of_five[0]).details
     assert saved.anticoagulant and saved.anticoagulant_name == "warfarin"
     assert saved.preferred_days == "tue,thu"
