@@ -17,7 +17,7 @@ from clinic_app.services.commands.rebooking import add_closure
 from clinic_app.services.queries import timetable
 from clinic_app.services.queries.rebooking import rebooking_list
 from clinic_app.services.queries.session_templates import list_templates
-from clinic_app.ui.session_dialogs import ServiceFormDialog
+from clinic_app.ui.form_dialog import FormDialog
 from clinic_app.ui.sessions_panel import SessionsPanel
 from tests.ui.sessions_builders import (
     FIRST_THURSDAY,
@@ -48,7 +48,7 @@ def cell(panel: SessionsPanel, row: int, column: int) -> object:
     return model.data(model.index(row, column))
 
 
-def save(qtbot: QtBot, panel: SessionsPanel, dialog: ServiceFormDialog) -> None:
+def save(qtbot: QtBot, panel: SessionsPanel, dialog: FormDialog) -> None:
     with qtbot.waitSignal(panel.changed, timeout=10_000):
         dialog.ok_button.click()
 
