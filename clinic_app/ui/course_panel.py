@@ -50,6 +50,7 @@ from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.start_course_dialog import StartCourseDialog
+from clinic_app.ui.task_runner import TaskRunner
 from clinic_app.ui.timeline_model import DETAILS, TimelineModel
 
 _D = TypeVar("_D", bound=QDialog)
@@ -70,6 +71,8 @@ class CoursePanel(QWidget):
         self._actor = ops.actor
         self._library = library
         self._today = ops.today
+        #: Runs the course dialogs' saves (moving onto ops.write with the form base).
+        self._runner = TaskRunner(parent=self)
         #: Bumped for each load: an answer for an earlier patient or course is dropped.
         self._request = 0
         self._patient_id: int | None = None
@@ -228,62 +231,61 @@ class CoursePanel(QWidget):
         course = self.current_course
         if course is None or not course.active:
             return None
+        # Saved on the worker: the closure holds plain values, never the panel.
+        uow, actor, today = self._uow, self._actor, self._today()
 
         def change(factor: float, reason: str) -> CourseSummary:
             return set_interval_factor(
-                self._uow,
-                self._actor,
+                uow,
+                actor,
                 course.id,
                 factor,
                 reason,
-                today=self._today(),
+                today=today,
                 expected_version=course.version,
             )
 
-        dialog = FrequencyDialog(course, change, parent=self)
-        dialog.accepted.connect(lambda: self._saved(dialog.result_course))
+        dialog = FrequencyDialog(course, change, self._runner, parent=self)
+        dialog.saved.connect(self._saved)
         return self._open(dialog)
 
     def open_end_loading_dialog(self) -> EndLoadingDialog | None:
         course = self.current_course
         if course is None or not course.in_loading:
             return None
+        uow, actor, today = self._uow, self._actor, self._today()
 
         def end(on_date: dt.date | None) -> CourseSummary:
             return end_loading(
-                self._uow,
-                self._actor,
-                course.id,
-                on_date,
-                today=self._today(),
-                expected_version=course.version,
+                uow, actor, course.id, on_date, today=today, expected_version=course.version
             )
 
-        dialog = EndLoadingDialog(course, end, self._today(), parent=self)
-        dialog.accepted.connect(lambda: self._saved(dialog.result_course))
+        dialog = EndLoadingDialog(course, end, today, self._runner, parent=self)
+        dialog.saved.connect(self._saved)
         return self._open(dialog)
 
     def open_end_course_dialog(self) -> EndCourseDialog | None:
         course = self.current_course
         if course is None or not course.active:
             return None
+        uow, actor, today = self._uow, self._actor, self._today()
 
         def end(
             reason: CourseEndReason | None, note: str, on_date: dt.date | None
         ) -> CourseSummary:
             return end_course(
-                self._uow,
-                self._actor,
+                uow,
+                actor,
                 course.id,
                 reason,
                 note,
                 on_date,
-                today=self._today(),
+                today=today,
                 expected_version=course.version,
             )
 
-        dialog = EndCourseDialog(course, end, self._today(), parent=self)
-        dialog.accepted.connect(lambda: self._saved(dialog.result_course))
+        dialog = EndCourseDialog(course, end, today, self._runner, parent=self)
+        dialog.saved.connect(self._saved)
         return self._open(dialog)
 
     # -- internals ----------------------------------------------------------------------
@@ -309,11 +311,17 @@ class CoursePanel(QWidget):
 
     def _open(self, dialog: _D) -> _D:
         self.active_dialog = dialog
-        dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
+        dialog.finished.connect(self._dialog_closed)
         dialog.open()
         return dialog
 
-    def _dialog_closed(self, dialog: QDialog) -> None:
+    def _dialog_closed(self, _result: int) -> None:
+        """Delete the dialog that closed. It is found as the sender, not captured by a
+        lambda: a lambda the dialog's own signal holds would keep its wrapper alive
+        until the C++ dialog is half destroyed, and freeing it then crashes PySide."""
+        dialog = self.sender()
+        if not isinstance(dialog, QDialog):
+            return
         if self.active_dialog is dialog:
             self.active_dialog = None
         dialog.deleteLater()

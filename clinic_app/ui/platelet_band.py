@@ -22,8 +22,8 @@ _SEVERITY_BADGE = {"info": "PLATELETS", "warn": "LOW PLATELETS", "hold": "HOLD"}
 
 
 class PlateletBand(QFrame):
-    """The band's ``severity`` property (info, warn, hold) is what the tests and the
-    stylesheet read; the text never depends on colour alone."""
+    """The band carries its ``severity`` (info, warn, hold) as a property for the tests;
+    a person reads it from the badge and the title, never from the colour alone."""
 
     def __init__(self, platelets: PlateletAssessment, parent: QWidget | None = None) -> None:
         super().__init__(parent)

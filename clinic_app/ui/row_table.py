@@ -1,7 +1,7 @@
 """The table view every list of records sits in, and selecting a record in it.
 
 One place for the look (whole rows selected, no row numbers, columns a person can
-widen) so the stock, the timetable and the rebooking lists read alike.
+widen) so the stock and the timetable lists read alike.
 """
 
 from __future__ import annotations

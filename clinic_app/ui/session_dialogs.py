@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QTime, Signal
+from PySide6.QtCore import QTime
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QDialog,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,127 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.domain.date_text import format_date, parse_date
-from clinic_app.domain.errors import UserError
-from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.services.commands.sessions import MAX_CAPACITY, SLOT_MINUTES_RANGE, SessionDetails
 from clinic_app.services.queries.rebooking import AffectedAppointment
 from clinic_app.services.queries.session_templates import WEEKDAY_LABELS, TemplateDetails
 from clinic_app.services.queries.timetable import Nurse, UpcomingSession
 from clinic_app.ui.affected_appointments_model import AffectedAppointmentsModel
-from clinic_app.ui.field_row import field_with_error, hint_label
+from clinic_app.ui.form_dialog import FormDialog
 from clinic_app.ui.task_runner import TaskRunner
 
 DATE_HINT = "DD/MM/YYYY"
 #: Help under a field: quieter than the field itself (the stylesheet has no hint rule).
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """What came back from the worker: a result, or a mistake a person can fix."""
-
-    value: Any = None
-    error: UserError | ValidationFailed | None = None
-
-
-class ServiceFormDialog(QDialog):
-    """A form whose OK runs a service off the GUI thread and shows its field errors."""
-
-    saved = Signal(object)
-
-    def __init__(
-        self, title: str, action: str, runner: TaskRunner, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        self.setMinimumWidth(460)
-        self._runner = runner
-        self._action = action
-        self.errors: dict[str, QLabel] = {}
-        self.form = QFormLayout()
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.problem = QLabel("")
-        self.problem.setObjectName("problemSummary")
-        self.problem.setWordWrap(True)
-        self.problem.hide()
-        self.ok_button = QPushButton(action)
-        self.ok_button.setObjectName("formOk")
-        self.ok_button.setDefault(True)
-        self.ok_button.clicked.connect(self.submit)
-        self.cancel_button = QPushButton("Close")
-        self.cancel_button.clicked.connect(self.reject)
-        self.layout_ = QVBoxLayout(self)
-
-    def finish_layout(self, intro: str = "") -> None:
-        if intro:
-            label = QLabel(intro)
-            label.setWordWrap(True)
-            self.layout_.addWidget(label)
-        self.layout_.addLayout(self.form)
-        self.layout_.addWidget(self.problem)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.ok_button)
-        self.layout_.addLayout(buttons)
-
-    def add_field(self, label: str, name: str, widget: QWidget, hint: str = "") -> None:
-        widgets = (widget, hint_label(hint)) if hint else (widget,)
-        self.form.addRow(label, field_with_error(name, self.errors, *widgets))
-
-    # -- to override ----------------------------------------------------------------
-    def local_problems(self) -> dict[str, str]:
-        """What can be told before asking the service (a date that does not parse)."""
-        return {}
-
-    def work(self) -> Callable[[], Any]:
-        raise TypeError(f"{type(self).__name__} must say what saving does")
-
-    # -- saving ---------------------------------------------------------------------
-    def submit(self) -> None:
-        problems = self.local_problems()
-        if problems:
-            self.show_problems(problems)
-            return
-        self.show_problems({})
-        task = self.work()
-
-        def guarded() -> _Outcome:
-            try:
-                return _Outcome(value=task())
-            except (ValidationFailed, UserError) as error:
-                return _Outcome(error=error)
-
-        self.ok_button.setEnabled(False)
-        self.ok_button.setText("Saving…")
-        self._runner.run(guarded, self._finished, self._crashed)
-
-    def show_problems(self, problems: dict[str, str]) -> None:
-        for name, label in self.errors.items():
-            label.setText(problems.get(name, ""))
-            label.setVisible(name in problems)
-        elsewhere = [
-            f"{name}: {text}" for name, text in problems.items() if name not in self.errors
-        ]
-        self.problem.setText("Not saved: " + "; ".join(elsewhere) if elsewhere else "")
-        self.problem.setVisible(bool(elsewhere))
-
-    def _finished(self, outcome: _Outcome) -> None:
-        self.ok_button.setEnabled(True)
-        self.ok_button.setText(self._action)
-        if isinstance(outcome.error, ValidationFailed):
-            self.show_problems(outcome.error.errors)
-            return
-        if outcome.error is not None:
-            self.problem.setText(f"Not saved: {outcome.error}")
-            self.problem.show()
-            return
-        self.saved.emit(outcome.value)
-        self.accept()
-
-    def _crashed(self, error: BaseException, _trace: str) -> None:
-        self.ok_button.setEnabled(True)
-        self.ok_button.setText(self._action)
-        raise error  # not a person's mistake: a bug, reported as one
 
 
 def _time_edit(value: dt.time, name: str) -> QTimeEdit:
@@ -198,7 +85,7 @@ class _SessionShape:
 
     def __init__(
         self,
-        dialog: ServiceFormDialog,
+        dialog: FormDialog,
         nurses: Sequence[Nurse],
         start: dt.time,
         end: dt.time,
@@ -242,7 +129,7 @@ class _SessionShape:
         return int(value) if value is not None else None
 
 
-class TemplateDialog(ServiceFormDialog):
+class TemplateDialog(FormDialog):
     """A weekly session; saving it generates its sessions for the booking horizon."""
 
     def __init__(
@@ -335,7 +222,7 @@ class TemplateDialog(ServiceFormDialog):
         return lambda: save(details)
 
 
-class OneOffSessionDialog(ServiceFormDialog):
+class OneOffSessionDialog(FormDialog):
     """An extra session on one day (a catch-up Saturday, a pre-Christmas afternoon)."""
 
     def __init__(
@@ -385,7 +272,7 @@ def describe_session(row: UpcomingSession) -> str:
     )
 
 
-class CancelSessionDialog(ServiceFormDialog):
+class CancelSessionDialog(FormDialog):
     def __init__(
         self,
         row: UpcomingSession,
@@ -418,7 +305,7 @@ class CancelSessionDialog(ServiceFormDialog):
         return lambda: save(reason)
 
 
-class ShortenSessionDialog(ServiceFormDialog):
+class ShortenSessionDialog(FormDialog):
     def __init__(
         self,
         row: UpcomingSession,
@@ -443,7 +330,7 @@ class ShortenSessionDialog(ServiceFormDialog):
         return lambda: save(new_end)
 
 
-class ClosureDialog(ServiceFormDialog):
+class ClosureDialog(FormDialog):
     def __init__(
         self,
         runner: TaskRunner,
@@ -486,7 +373,7 @@ class ClosureDialog(ServiceFormDialog):
         return lambda: save(first, last, reason, location)
 
 
-class ConfirmDialog(ServiceFormDialog):
+class ConfirmDialog(FormDialog):
     """A yes/no for an action with no fields (stopping a weekly session)."""
 
     def __init__(

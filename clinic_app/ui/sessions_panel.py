@@ -51,6 +51,7 @@ from clinic_app.services.queries.session_templates import (
 from clinic_app.services.queries.settings import load_settings
 from clinic_app.services.queries.timetable import UpcomingSession
 from clinic_app.ui.closures_model import ClosuresModel
+from clinic_app.ui.form_dialog import FormDialog
 from clinic_app.ui.row_table import row_table, select_row, selected_row
 from clinic_app.ui.session_dialogs import (
     AffectedAppointmentsDialog,
@@ -58,7 +59,6 @@ from clinic_app.ui.session_dialogs import (
     ClosureDialog,
     ConfirmDialog,
     OneOffSessionDialog,
-    ServiceFormDialog,
     ShortenSessionDialog,
     TemplateDialog,
     describe_session,
@@ -441,7 +441,7 @@ class SessionsPanel(QWidget):
         self.message.setText(text)
         self.message.setStyleSheet("color: #b42318;" if error else "color: #2e7d32;")
 
-    def _show(self, dialog: ServiceFormDialog) -> None:
+    def _show(self, dialog: FormDialog) -> None:
         self.dialog = dialog
         dialog.open()
 

@@ -9,37 +9,28 @@ for the recall letters).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox,
     QDialog,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from clinic_app.domain.codes import LotStatus
-from clinic_app.domain.date_text import format_date, parse_date
+from clinic_app.domain.date_text import format_date
 from clinic_app.domain.field_errors import ValidationFailed
-from clinic_app.domain.lot_rules import (
-    MAX_QUANTITY,
-    LotInput,
-    normalise_lot_number,
-    validate_lot_input,
-)
+from clinic_app.domain.lot_rules import normalise_lot_number
 from clinic_app.services.commands.stock import (
     quarantine_lot,
     recall_lot,
@@ -58,8 +49,9 @@ from clinic_app.services.queries.stock import (
     lot_page,
     low_stock,
 )
-from clinic_app.ui.field_row import field_with_error
+from clinic_app.ui.lot_reason_dialog import LotReasonDialog
 from clinic_app.ui.ops import Ops
+from clinic_app.ui.receive_lot_dialog import ReceiveLotDialog
 from clinic_app.ui.row_table import row_table, select_row, selected_row
 from clinic_app.ui.stock_models import LotTableModel, TraceTableModel
 
@@ -171,7 +163,7 @@ class StockPanel(QWidget):
 
         self._ops.read(list_products, show, failed=lambda error: self._say(str(error), True))
 
-    def open_status(self, status: LotStatus) -> ReasonDialog | None:
+    def open_status(self, status: LotStatus) -> LotReasonDialog | None:
         lot = self.selected_lot()
         if lot is None:
             return None
@@ -186,16 +178,16 @@ class StockPanel(QWidget):
             LotStatus.QUARANTINED: "A quarantined lot cannot be chosen until it is released.",
             LotStatus.AVAILABLE: "The lot can be chosen again at the next injection.",
         }[status]
-        dialog = ReasonDialog(f"{verb} lot {lot.lot_number}", warning, verb, parent=self)
+        dialog = LotReasonDialog(f"{verb} lot {lot.lot_number}", warning, verb, parent=self)
         dialog.accepted.connect(lambda: self._set_status(lot, status, dialog.reason.text()))
         self._show(dialog)
         return dialog
 
-    def open_wastage(self) -> ReasonDialog | None:
+    def open_wastage(self) -> LotReasonDialog | None:
         lot = self.selected_lot()
         if lot is None:
             return None
-        dialog = ReasonDialog(
+        dialog = LotReasonDialog(
             f"Wastage from lot {lot.lot_number}",
             "Doses broken, dropped, drawn up and not given, or expired and disposed of.",
             "Record wastage",
@@ -415,150 +407,3 @@ class StockPanel(QWidget):
             self, "Export lot trace", suggested, "CSV files (*.csv)"
         )
         return Path(name) if name else None
-
-
-class ReceiveLotDialog(QDialog):
-    """A delivery: product, lot, expiry, quantity, supplier, each checked as it is typed."""
-
-    def __init__(
-        self,
-        products: Sequence[ProductSummary],
-        today: Callable[[], dt.date],
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Receive lot")
-        self._today = today
-        self._touched: set[str] = set()
-        self.product = QComboBox()
-        self.product.setObjectName("product")
-        self.product.addItem("Choose the product…", None)
-        for product in products:
-            self.product.addItem(product.label, product.id)
-        self.lot_number = QLineEdit()
-        self.lot_number.setObjectName("lotNumber")
-        self.lot_number.setMaxLength(40)
-        self.expiry = QLineEdit()
-        self.expiry.setObjectName("expiry")
-        self.expiry.setPlaceholderText("DD/MM/YYYY")
-        self.quantity = QSpinBox()
-        self.quantity.setObjectName("quantity")
-        self.quantity.setRange(0, MAX_QUANTITY)
-        self.quantity.setSpecialValueText("—")
-        self.supplier = QLineEdit()
-        self.supplier.setObjectName("supplier")
-        self.errors: dict[str, QLabel] = {}
-        self.ok_button = QPushButton("Receive")
-        self.ok_button.setObjectName("receiveOk")
-        self.ok_button.clicked.connect(self.accept)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        form = QFormLayout()
-        for label, name, widget in (
-            ("Product", "product_id", self.product),
-            ("Lot number", "lot_number", self.lot_number),
-            ("Expiry", "expiry_date", self.expiry),
-            ("Quantity (doses)", "quantity", self.quantity),
-            ("Supplier", "supplier", self.supplier),
-        ):
-            form.addRow(label, self._row(name, widget))
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.ok_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        self.product.currentIndexChanged.connect(lambda _i: self._edited("product_id"))
-        self.lot_number.textEdited.connect(lambda _t: self._edited("lot_number"))
-        self.expiry.textEdited.connect(lambda _t: self._edited("expiry_date"))
-        self.quantity.valueChanged.connect(lambda _v: self._edited("quantity"))
-        self.supplier.textEdited.connect(lambda _t: self._edited("supplier"))
-        self._refresh()
-
-    def lot_input(self) -> LotInput:
-        product = self.product.currentData()
-        return LotInput(
-            product_id=product if isinstance(product, int) else None,
-            lot_number=self.lot_number.text(),
-            expiry_date=parse_date(self.expiry.text()),
-            quantity=self.quantity.value() or None,
-            supplier=self.supplier.text(),
-        )
-
-    def problems(self) -> dict[str, str]:
-        problems = validate_lot_input(self.lot_input(), self._today())
-        if self.expiry.text().strip() and parse_date(self.expiry.text()) is None:
-            problems["expiry_date"] = "is not a date: use DD/MM/YYYY"
-        return problems
-
-    def accept(self) -> None:
-        self._touched.update(self.errors)
-        self._refresh()
-        if not self.problems():
-            super().accept()
-
-    def _row(self, name: str, widget: QWidget) -> QWidget:
-        return field_with_error(name, self.errors, widget)
-
-    def _edited(self, name: str) -> None:
-        self._touched.add(name)
-        self._refresh()
-
-    def _refresh(self) -> None:
-        problems = self.problems()
-        for name, label in self.errors.items():
-            message = problems.get(name) if name in self._touched else None
-            label.setText(message or "")
-            label.setVisible(bool(message))
-        self.ok_button.setEnabled(not problems)
-
-
-class ReasonDialog(QDialog):
-    """Confirm a stock action with the reason kept in the audit trail (and a quantity)."""
-
-    def __init__(
-        self,
-        title: str,
-        explanation: str,
-        action: str,
-        *,
-        quantity: int | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(title)
-        intro = QLabel(explanation)
-        intro.setWordWrap(True)
-        self.reason = QLineEdit()
-        self.reason.setObjectName("reason")
-        self.reason.setPlaceholderText("Reason (kept in the audit trail)")
-        self.quantity = QSpinBox()
-        self.quantity.setObjectName("quantity")
-        self.quantity.setRange(1, max(1, quantity or 1))
-        self.ok_button = QPushButton(action)
-        self.ok_button.setObjectName("reasonOk")
-        self.ok_button.clicked.connect(self.accept)
-        cancel = QPushButton("Cancel")
-        cancel.clicked.connect(self.reject)
-        form = QFormLayout()
-        form.addRow("Reason", self.reason)
-        if quantity is not None:
-            form.addRow("Doses", self.quantity)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.ok_button)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addLayout(buttons)
-        self.reason.textEdited.connect(lambda _t: self._refresh())
-        self._refresh()
-
-    def accept(self) -> None:
-        if self.reason.text().strip():
-            super().accept()
-
-    def _refresh(self) -> None:
-        self.ok_button.setEnabled(bool(self.reason.text().strip()))

@@ -131,7 +131,9 @@ def test_changing_the_frequency_needs_a_reason_and_replans(
     dialog.factor.setValue(1.5)
     assert dialog.preview.text() == "maintenance every 2 months"
     _click(qtbot, dialog.ok_button)
-    assert dialog.errors["reason"].isVisible()
+    assert dialog.ok_button.text() == "Saving…"  # the service answers from the worker
+    qtbot.waitUntil(dialog.errors["reason"].isVisible)
+    assert dialog.ok_button.text() == "Change frequency" and dialog.isVisible()
     assert "Reason is required" in dialog.errors["reason"].text()
     _type(qtbot, dialog.reason, "tingling back after ten weeks")
     with qtbot.waitSignal(panel.changed):
@@ -162,7 +164,7 @@ def test_ending_loading_for_the_neuro_template_starts_maintenance(
     assert dialog.errors["on_date"].text() == "Date is not a date: use DD/MM/YYYY"
     _type(qtbot, dialog.on_date, "01/12/2026")
     _click(qtbot, dialog.ok_button)
-    assert dialog.errors["on_date"].text() == "Date cannot be in the future"
+    qtbot.waitUntil(lambda: dialog.errors["on_date"].text() == "Date cannot be in the future")
     _type(qtbot, dialog.on_date, "21/11/2026")
     with qtbot.waitSignal(panel.changed):
         _click(qtbot, dialog.ok_button)
@@ -182,9 +184,10 @@ def test_ending_the_course_needs_a_reason_and_clears_the_plan(
     dialog = panel.active_dialog
     assert isinstance(dialog, EndCourseDialog)
     _click(qtbot, dialog.ok_button)
-    assert dialog.errors["reason"].isVisible()
+    qtbot.waitUntil(dialog.errors["reason"].isVisible)
     dialog.reason.setCurrentIndex(dialog.reason.findData(CourseEndReason.OTHER.value))
     _click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(dialog.errors["note"].isVisible)
     assert dialog.errors["note"].text().startswith("Note is required when the reason is Other")
     assert panel.current_course is not None and panel.current_course.active
     _type(qtbot, dialog.note, "care taken over by the hospital clinic")

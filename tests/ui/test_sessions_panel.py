@@ -17,7 +17,7 @@ from clinic_app.services.commands.rebooking import add_closure
 from clinic_app.services.queries import timetable
 from clinic_app.services.queries.rebooking import rebooking_list
 from clinic_app.services.queries.session_templates import list_templates
-from clinic_app.ui.session_dialogs import ServiceFormDialog
+from clinic_app.ui.form_dialog import FormDialog
 from clinic_app.ui.sessions_panel import SessionsPanel
 from tests.ui.sessions_builders import (
     FIRST_THURSDAY,
@@ -48,7 +48,7 @@ def cell(panel: SessionsPanel, row: int, column: int) -> object:
     return model.data(model.index(row, column))
 
 
-def save(qtbot: QtBot, panel: SessionsPanel, dialog: ServiceFormDialog) -> None:
+def save(qtbot: QtBot, panel: SessionsPanel, dialog: FormDialog) -> None:
     with qtbot.waitSignal(panel.changed, timeout=10_000):
         dialog.ok_button.click()
 
@@ -102,7 +102,8 @@ def test_cancelling_a_session_lists_its_patients_to_ring(
     assert "Needs rebooking" in panel.message.text()
     assert cell(panel, 0, 6) == "Cancelled: Nurse off sick"
     assert not panel.cancel_session_button.isEnabled()
-    assert [a.patient_name for a in rebooking_list(panel._uow, today=TODAY)] == ["Pat1 Jones"]
+    to_rebook = rebooking_list(timetable_clinic.uow, today=TODAY)
+    assert [a.patient_name for a in to_rebook] == ["Pat1 Jones"]
 
 
 def test_ending_a_session_early_lists_only_the_later_patients(
@@ -145,7 +146,7 @@ def test_a_new_weekly_session_fills_the_horizon(
     dialog.ok_button.click()
     qtbot.waitUntil(dialog.errors["end_time"].isVisible, timeout=10_000)
     assert dialog.errors["end_time"].text() == "must be after the start time (14:00)"
-    assert len(list_templates(panel._uow)) == 3  # nothing saved
+    assert len(list_templates(timetable_clinic.uow)) == 3  # nothing saved
 
     dialog.shape.end_time.setTime(QTime(16, 0))
     dialog.shape.nurse.setCurrentIndex(1)
@@ -188,13 +189,15 @@ def test_editing_and_stopping_a_weekly_session(
 
 
 def test_generate_sessions_reports_how_many_were_added(
-    qtbot: QtBot, panel: SessionsPanel, timetable_clinic: Timetable
+    qtbot: QtBot, timetable_clinic: Timetable
 ) -> None:
+    today = [TODAY]
+    panel = SessionsPanel(timetable_clinic.uow, timetable_clinic.nurse, today=lambda: today[0])
+    qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.changed, timeout=10_000):
         panel.generate_button.click()
     assert "none added" in panel.message.text()
-    later = lambda: TODAY + dt.timedelta(weeks=2)  # noqa: E731
-    panel._today = later
+    today[0] = TODAY + dt.timedelta(weeks=2)  # two weeks on, the horizon has moved
     with qtbot.waitSignal(panel.changed, timeout=10_000):
         panel.generate_button.click()
     assert panel.message.text() == "6 sessions added up to the booking horizon."
@@ -221,7 +224,7 @@ def test_a_closure_cancels_its_sessions_and_lists_their_patients(
     dialog.last_day.setText("05/02/2027")
     dialog.ok_button.click()
     qtbot.waitUntil(dialog.errors["reason"].isVisible, timeout=10_000)
-    assert timetable.list_closures(panel._uow, ending_on_or_after=TODAY) == []
+    assert timetable.list_closures(timetable_clinic.uow, ending_on_or_after=TODAY) == []
 
     dialog.reason.setText("Boiler failure")
     save(qtbot, panel, dialog)
@@ -236,7 +239,7 @@ def test_a_closure_cancels_its_sessions_and_lists_their_patients(
     assert "2 sessions cancelled" in panel.message.text()
     shown = panel.affected_dialog
     assert shown is not None and [a.appointment_id for a in shown.model.rows()] == [ann]
-    with panel._uow.read() as session:
+    with timetable_clinic.uow.read() as session:
         appointment = session.get(Appointment, ann)
         assert appointment is not None and appointment.status is AppointmentStatus.PROPOSED
 
@@ -246,7 +249,7 @@ def test_the_models_pass_the_model_tester(
 ) -> None:
     book_first_dose(timetable_clinic, 1, FIRST_TUESDAY)
     add_closure(
-        panel._uow,
+        timetable_clinic.uow,
         timetable_clinic.nurse,
         first_day=dt.date(2027, 3, 1),
         last_day=dt.date(2027, 3, 1),

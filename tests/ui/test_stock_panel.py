@@ -82,10 +82,9 @@ def test_lots_are_listed_by_expiry_with_what_needs_attention(
     )
 
 
-def test_the_models_pass_the_model_tester(
-    qtbot: QtBot, qtmodeltester: ModelTester, panel: StockPanel, clinic: Clinic
-) -> None:
-    for seed in (1, 2, 3):
+def give_doses(clinic: Clinic, patients: int) -> None:
+    """A dose from lot CH26B310 to each of ``patients`` new patients, Patient1 onwards."""
+    for seed in range(1, patients + 1):
         patient = add_patient(clinic, seed, given_name=f"Patient{seed}")
         course = start_course(clinic.uow, patient)
         record_administration(
@@ -94,6 +93,12 @@ def test_the_models_pass_the_model_tester(
             given_input(patient, due_appointment(clinic.uow, course), clinic.stock.lot),
             today=TODAY,
         )
+
+
+def test_the_models_pass_the_model_tester(
+    qtbot: QtBot, qtmodeltester: ModelTester, panel: StockPanel, clinic: Clinic
+) -> None:
+    give_doses(clinic, 3)
     panel.refresh()
     settle(qtbot, panel)
     assert panel.model.rowCount() == 4
@@ -163,15 +168,7 @@ def test_receiving_a_delivery_checks_fields_and_adds_the_lot(
 def test_a_recall_marks_the_lot_and_traces_its_recipients(
     qtbot: QtBot, panel: StockPanel, clinic: Clinic, tmp_path: Path
 ) -> None:
-    for seed in (1, 2):
-        patient = add_patient(clinic, seed, given_name=f"Patient{seed}")
-        course = start_course(clinic.uow, patient)
-        record_administration(
-            clinic.uow,
-            clinic.nurse,
-            given_input(patient, due_appointment(clinic.uow, course), clinic.stock.lot),
-            today=TODAY,
-        )
+    give_doses(clinic, 2)
     panel.refresh()
     settle(qtbot, panel)
     assert panel.select_lot(clinic.stock.lot)

@@ -1,0 +1,168 @@
+"""The one base for a form in a dialog: fields with their problem beside them, saved off
+the GUI thread.
+
+Saving calls a service, which can take a while (generating a weekly session's dates,
+cancelling a full session, re-planning a course), so it runs on the task runner and
+the dialog stays responsive, saying "Saving…". A problem the service finds is a
+mistake a person can fix: it comes back as a value, not as a failure to log, and is
+shown beside the field it names (or above the buttons when it names none); nothing is
+saved and the dialog stays open. Anything else is a bug and is raised as one.
+
+Open it with ``open()``, never ``exec()``: it is window-modal without a nested event
+loop, so the rest of the app keeps painting and tests can drive it directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from clinic_app.domain.errors import UserError
+from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.ui.field_row import field_with_error, hint_label
+from clinic_app.ui.task_runner import TaskRunner
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What came back from the worker: a result, or a mistake a person can fix."""
+
+    value: Any = None
+    error: UserError | ValidationFailed | None = None
+
+
+class FormDialog(QDialog):
+    """Subclasses add their fields, call ``finish_layout``, and say what saving does."""
+
+    #: Emitted with what the save returned, just before the dialog closes.
+    saved = Signal(object)
+    #: Field names as the person reads them, put before a problem ("Reason is required");
+    #: a field not named here shows its problem alone.
+    FIELD_LABELS: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(
+        self,
+        title: str,
+        action: str,
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+        *,
+        cancel: str = "Close",
+        width: int = 460,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(width)
+        self._runner = runner
+        self._action = action
+        self.errors: dict[str, QLabel] = {}
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self.problem = QLabel("")
+        self.problem.setObjectName("problemSummary")
+        self.problem.setWordWrap(True)
+        self.problem.hide()
+        self.ok_button = QPushButton(action)
+        self.ok_button.setObjectName("formOk")
+        self.ok_button.setDefault(True)
+        self.ok_button.clicked.connect(self.submit)
+        self.cancel_button = QPushButton(cancel)
+        self.cancel_button.clicked.connect(self.reject)
+        self._layout = QVBoxLayout(self)
+
+    def finish_layout(self, intro: str = "") -> None:
+        """The intro above the fields, the problem line and the buttons below them."""
+        if intro:
+            label = QLabel(intro)
+            label.setWordWrap(True)
+            self._layout.addWidget(label)
+        self._layout.addLayout(self.form)
+        self._layout.addWidget(self.problem)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.ok_button)
+        self._layout.addLayout(buttons)
+
+    def add_field(self, label: str, name: str, widget: QWidget, hint: str = "") -> None:
+        """A row whose problems (the service's ``name``) are shown under ``widget``."""
+        widgets = (widget, hint_label(hint)) if hint else (widget,)
+        self.form.addRow(label, field_with_error(name, self.errors, *widgets))
+
+    # -- to override ----------------------------------------------------------------
+    def local_problems(self) -> dict[str, str]:
+        """What can be told before asking the service (a date that does not parse)."""
+        return {}
+
+    def work(self) -> Callable[[], Any]:
+        """What saving does, run on the worker: read the fields here, on the GUI thread,
+        and return a callable that only calls the service."""
+        raise TypeError(f"{type(self).__name__} must say what saving does")
+
+    # -- saving ---------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        return self._runner.busy
+
+    def submit(self) -> None:
+        problems = self.local_problems()
+        if problems:
+            self.show_problems(problems)
+            return
+        self.show_problems({})
+        task = self.work()
+
+        def guarded() -> _Outcome:
+            try:
+                return _Outcome(value=task())
+            except (ValidationFailed, UserError) as error:
+                return _Outcome(error=error)
+
+        self.ok_button.setEnabled(False)
+        self.ok_button.setText("Saving…")
+        self._runner.run(guarded, self._finished, self._crashed)
+
+    def show_problems(self, problems: Mapping[str, str]) -> None:
+        for name, label in self.errors.items():
+            message = problems.get(name)
+            field = self.FIELD_LABELS.get(name)
+            label.setText(f"{field} {message}" if message and field else message or "")
+            label.setVisible(bool(message))
+        elsewhere = [
+            f"{name}: {text}" for name, text in problems.items() if name not in self.errors
+        ]
+        self.show_problem("Not saved: " + "; ".join(elsewhere) if elsewhere else "")
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(bool(text))
+
+    def _finished(self, outcome: _Outcome) -> None:
+        self.ok_button.setEnabled(True)
+        self.ok_button.setText(self._action)
+        if isinstance(outcome.error, ValidationFailed):
+            self.show_problems(outcome.error.errors)
+            return
+        if outcome.error is not None:
+            self.show_problem(f"Not saved: {outcome.error}")
+            return
+        self.saved.emit(outcome.value)
+        self.accept()
+
+    def _crashed(self, error: BaseException, _trace: str) -> None:
+        self.ok_button.setEnabled(True)
+        self.ok_button.setText(self._action)
+        raise error  # not a person's mistake: a bug, reported as one
