@@ -22,7 +22,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QPushButton,
     QVBoxLayout,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.ui.dialog_buttons import action_row
 from clinic_app.ui.field_row import field_with_error, hint_label
 from clinic_app.ui.task_runner import TaskRunner
 
@@ -91,11 +91,7 @@ class FormDialog(QDialog):
             self._layout.addWidget(label)
         self._layout.addLayout(self.form)
         self._layout.addWidget(self.problem)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.ok_button)
-        self._layout.addLayout(buttons)
+        self._layout.addLayout(action_row(self.cancel_button, self.ok_button))
 
     def add_field(self, label: str, name: str, widget: QWidget, hint: str = "") -> None:
         """A row whose problems (the service's ``name``) are shown under ``widget``."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -17,6 +16,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from clinic_app.ui.dialog_buttons import action_row
 
 
 class LotReasonDialog(QDialog):
@@ -50,10 +51,7 @@ class LotReasonDialog(QDialog):
         form.addRow("Reason", self.reason)
         if quantity is not None:
             form.addRow("Doses", self.quantity)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.ok_button)
+        buttons = action_row(cancel, self.ok_button)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from clinic_app.domain.codes import NotGivenReason
 from clinic_app.domain.recording_rules import NotGivenInput, validate_not_given
+from clinic_app.ui.dialog_buttons import action_row
 
 
 class NotGivenDialog(QDialog):
@@ -45,10 +45,7 @@ class NotGivenDialog(QDialog):
         form = QFormLayout()
         form.addRow("Reason", self.reason_combo)
         form.addRow("Note", self.note)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.ok_button)
+        buttons = action_row(cancel, self.ok_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)

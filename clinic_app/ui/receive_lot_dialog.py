@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from clinic_app.domain.date_text import parse_date
 from clinic_app.domain.lot_rules import MAX_QUANTITY, LotInput, validate_lot_input
 from clinic_app.services.queries.stock import ProductSummary
+from clinic_app.ui.dialog_buttons import action_row
 from clinic_app.ui.field_row import field_with_error
 
 
@@ -73,10 +73,7 @@ class ReceiveLotDialog(QDialog):
             ("Supplier", "supplier", self.supplier),
         ):
             form.addRow(label, self._row(name, widget))
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(cancel)
-        buttons.addWidget(self.ok_button)
+        buttons = action_row(cancel, self.ok_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
