@@ -22,7 +22,6 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.booking import book_appointment, keep_maintenance_booked
 from clinic_app.services.commands.courses import end_course
 from clinic_app.services.commands.rebooking import cancel_session
-from clinic_app.services.commands.users import create_user
 from tests.integration.booking_builders import (
     TODAY,
     appointments,
@@ -33,6 +32,7 @@ from tests.integration.booking_builders import (
     proposed,
     start_course,
 )
+from tests.integration.helpers import add_user
 
 COURSES = 6
 
@@ -122,7 +122,7 @@ def test_the_pass_commits_in_batches_so_others_see_them_and_save_in_between(
     def receptionist(commit: int) -> None:
         if commit == 1:  # the first batch is in; the pass goes on
             seen_between.append(booked_now(other, courses))
-            create_user(other, "Front Desk", Role.RECEPTIONIST)  # a save does not wait
+            add_user(other, "Front Desk", Role.RECEPTIONIST)  # a save does not wait
 
     after_commit(receptionist)
 

@@ -40,9 +40,9 @@ from clinic_app.persistence.migrate import (
 from clinic_app.persistence.models import Appointment, Course, Lot, Patient, Product, User
 from clinic_app.persistence.store import job_runs
 from clinic_app.persistence.unit_of_work import UnitOfWork
-from clinic_app.services.commands.users import create_user
 from clinic_app.services.planning.nightly_refresh import REFRESH_JOB
 from clinic_app.services.queries.upkeep import UPKEEP_JOB, upkeep_due
+from tests.integration.helpers import add_user
 
 
 def _script_directory() -> ScriptDirectory:
@@ -402,7 +402,7 @@ def test_revision_0004_moves_the_job_state_to_job_runs_and_back(empty_engine: En
     assert last_refresh.started_at == CLAIMED_AT + dt.timedelta(minutes=1)
     assert [row[0] for row in _rows(empty_engine, SETTINGS_0003, "key")] == ["open_days"]
     assert _refresh_history(empty_engine) == audit_before  # history stays
-    administrator = create_user(uow, "Ada Lovelace", Role.ADMINISTRATOR)
+    administrator = add_user(uow, "Ada Lovelace", Role.ADMINISTRATOR)
 
     with pytest.raises(RuntimeError, match="administrator role"):
         downgrade_database(empty_engine, "0003")
