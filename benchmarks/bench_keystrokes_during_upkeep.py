@@ -76,6 +76,7 @@ def main() -> None:
     from clinic_app.services.queries.users import list_active_users
     from clinic_app.settings import load_settings
     from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui.ops import Ops
     from clinic_app.ui.upkeep_process import DailyUpkeepProcess
 
     app = QApplication(sys.argv[:1])
@@ -85,7 +86,7 @@ def main() -> None:
     library = load_protocol_library(settings.protocols_dir)
     user = list_active_users(clinic.uow)[0]
     actor = user.as_actor()
-    window = MainWindow(clinic.uow, actor, library=library, database_description="bench")
+    window = MainWindow(Ops(clinic.uow, actor), library=library, database_description="bench")
     window.show()
     QTest.qWaitForWindowExposed(window)
     gc.freeze()

@@ -77,6 +77,7 @@ def main() -> None:
     from clinic_app.services.queries.users import list_active_users
     from clinic_app.settings import load_settings
     from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui.ops import Ops
 
     app = QApplication(sys.argv[:1])
     app.setStyleSheet(stylesheet())
@@ -86,7 +87,7 @@ def main() -> None:
     nurse = next(u for u in list_active_users(clinic.uow) if u.role is Role.NURSE)
     with counting(clinic.engine) as found:
         window = MainWindow(
-            clinic.uow, nurse.as_actor(), library=library, database_description="walk"
+            Ops(clinic.uow, nurse.as_actor()), library=library, database_description="walk"
         )
         window.show()
         QTest.qWaitForWindowExposed(window)

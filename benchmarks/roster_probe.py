@@ -31,6 +31,7 @@ def main() -> None:
     from clinic_app.services.queries.users import list_active_users
     from clinic_app.settings import load_settings
     from clinic_app.ui.main_window import MainWindow
+    from clinic_app.ui.ops import Ops
 
     app = QApplication(sys.argv[:1])
     app.setStyleSheet(stylesheet())
@@ -39,8 +40,7 @@ def main() -> None:
     library = load_protocol_library(settings.protocols_dir)
     actor = list_active_users(clinic.uow)[0].as_actor()
     window = MainWindow(
-        clinic.uow,
-        actor,
+        Ops(clinic.uow, actor),
         library=library,
         database_description=clinic.description,
     )

@@ -27,6 +27,7 @@ from clinic_app.settings import Settings
 from clinic_app.ui.crash_reporting import install_crash_dialog
 from clinic_app.ui.first_run import FirstRunDialog
 from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.task_runner import TaskRunner
 from clinic_app.ui.upkeep_process import DailyUpkeepProcess
 from clinic_app.ui.user_picker import UserPickerDialog
@@ -70,10 +71,7 @@ def run(settings: Settings) -> int:
         return 0
     actor = user.as_actor()
     window = MainWindow(
-        database.uow,
-        actor,
-        library=library,
-        database_description=database.description,
+        Ops(database.uow, actor), library=library, database_description=database.description
     )
     window.show()
     # Everything built so far lives for the whole session: keep the cyclic collector

@@ -29,6 +29,7 @@ from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.users import list_active_users
 from clinic_app.settings import load_settings
 from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.record_dose_dialog import RecordDoseDialog, prepare
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -42,8 +43,7 @@ def main() -> None:
     library = load_protocol_library(settings.protocols_dir)
     nurse = next(u for u in list_active_users(clinic.uow) if u.role is Role.NURSE)
     window = MainWindow(
-        clinic.uow,
-        nurse.as_actor(),
+        Ops(clinic.uow, nurse.as_actor()),
         library=library,
         database_description=clinic.description,
     )

@@ -94,7 +94,6 @@ class CalendarView(QWidget):
         super().__init__(parent)
         self.setObjectName("calendarView")
         self._ops = ops
-        self._uow = ops.uow
         self._actor = ops.actor
         self._today = ops.today
         self._day = self._today()

@@ -19,7 +19,7 @@ from clinic_app.domain.date_text import format_date, parse_date
 from clinic_app.domain.protocol import MAX_INTERVAL_FACTOR
 from clinic_app.services.queries.courses import CourseSummary, every_text
 from clinic_app.ui.form_dialog import FormDialog
-from clinic_app.ui.task_runner import TaskRunner
+from clinic_app.ui.ops import Bound, Ops
 
 _FIELD_LABELS = {
     "factor": "Factor",
@@ -52,14 +52,14 @@ class FrequencyDialog(FormDialog):
     def __init__(
         self,
         course: CourseSummary,
-        change: Callable[[float, str], CourseSummary],
-        runner: TaskRunner,
+        change: Callable[[float, str], Bound[CourseSummary]],
+        ops: Ops,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
             "Change maintenance frequency",
             "Change frequency",
-            runner,
+            ops,
             parent,
             cancel="Cancel",
             width=480,
@@ -92,9 +92,9 @@ class FrequencyDialog(FormDialog):
         self.factor.valueChanged.connect(self._update_preview)
         self._update_preview()
 
-    def work(self) -> Callable[[], Any]:
+    def work(self) -> Bound[Any]:
         factor, reason, change = self.factor.value(), self.reason.text(), self._change
-        return lambda: change(factor, reason)
+        return change(factor, reason)
 
     def _update_preview(self) -> None:
         every = self._course.maintenance_every.divided_by(self.factor.value())
@@ -109,15 +109,15 @@ class EndLoadingDialog(FormDialog):
     def __init__(
         self,
         course: CourseSummary,
-        end: Callable[[dt.date | None], CourseSummary],
+        end: Callable[[dt.date | None], Bound[CourseSummary]],
         today: dt.date,
-        runner: TaskRunner,
+        ops: Ops,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(
             "End loading: no further improvement",
             "End loading",
-            runner,
+            ops,
             parent,
             cancel="Cancel",
             width=480,
@@ -135,9 +135,9 @@ class EndLoadingDialog(FormDialog):
     def local_problems(self) -> dict[str, str]:
         return _date_problem("on_date", self.on_date)
 
-    def work(self) -> Callable[[], Any]:
+    def work(self) -> Bound[Any]:
         on_date, end = parse_date(self.on_date.text()), self._end
-        return lambda: end(on_date)
+        return end(on_date)
 
 
 class EndCourseDialog(FormDialog):
@@ -148,12 +148,12 @@ class EndCourseDialog(FormDialog):
     def __init__(
         self,
         course: CourseSummary,
-        end: Callable[[CourseEndReason | None, str, dt.date | None], CourseSummary],
+        end: Callable[[CourseEndReason | None, str, dt.date | None], Bound[CourseSummary]],
         today: dt.date,
-        runner: TaskRunner,
+        ops: Ops,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("End course", "End course", runner, parent, cancel="Cancel", width=480)
+        super().__init__("End course", "End course", ops, parent, cancel="Cancel", width=480)
         self._end = end
         self.reason = QComboBox()
         self.reason.setObjectName("reason")
@@ -175,8 +175,8 @@ class EndCourseDialog(FormDialog):
     def local_problems(self) -> dict[str, str]:
         return _date_problem("on_date", self.on_date)
 
-    def work(self) -> Callable[[], Any]:
+    def work(self) -> Bound[Any]:
         data = self.reason.currentData()
         reason = CourseEndReason(data) if data else None
         note, on_date, end = self.note.text(), parse_date(self.on_date.text()), self._end
-        return lambda: end(reason, note, on_date)
+        return end(reason, note, on_date)

@@ -48,9 +48,8 @@ from clinic_app.services.queries.courses import (
 )
 from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
-from clinic_app.ui.ops import Ops
+from clinic_app.ui.ops import Bound, Ops
 from clinic_app.ui.start_course_dialog import StartCourseDialog
-from clinic_app.ui.task_runner import TaskRunner
 from clinic_app.ui.timeline_model import DETAILS, TimelineModel
 
 _D = TypeVar("_D", bound=QDialog)
@@ -67,12 +66,9 @@ class CoursePanel(QWidget):
     def __init__(self, ops: Ops, library: ProtocolLibrary, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._ops = ops
-        self._uow = ops.uow
         self._actor = ops.actor
         self._library = library
         self._today = ops.today
-        #: Runs the course dialogs' saves (moving onto ops.write with the form base).
-        self._runner = TaskRunner(parent=self)
         #: Bumped for each load: an answer for an earlier patient or course is dropped.
         self._request = 0
         self._patient_id: int | None = None
@@ -206,23 +202,23 @@ class CoursePanel(QWidget):
             return None
         patient_id = self._patient_id
 
+        today, library = self._today(), self._library
+
         def start(
             protocol_id: str, start_date: dt.date | None, prescriber: str, ack: Collection[str]
-        ) -> CourseSummary:
-            return start_course(
-                self._uow,
-                self._actor,
+        ) -> Bound[CourseSummary]:
+            return start_course.bind(
                 patient_id,
                 protocol_id,
                 start_date,
                 prescriber_name=prescriber,
                 acknowledged=frozenset(ack),
-                today=self._today(),
-                library=self._library,
+                today=today,
+                library=library,
             )
 
         dialog = StartCourseDialog(
-            self._library, start, self._today(), self._patient_name, parent=self
+            self._ops, self._library, start, today, self._patient_name, parent=self
         )
         dialog.accepted.connect(lambda: self._saved(dialog.course))
         return self._open(dialog)
@@ -231,21 +227,15 @@ class CoursePanel(QWidget):
         course = self.current_course
         if course is None or not course.active:
             return None
-        # Saved on the worker: the closure holds plain values, never the panel.
-        uow, actor, today = self._uow, self._actor, self._today()
+        # Saved on the worker: the command is bound to plain values, never the panel.
+        today = self._today()
 
-        def change(factor: float, reason: str) -> CourseSummary:
-            return set_interval_factor(
-                uow,
-                actor,
-                course.id,
-                factor,
-                reason,
-                today=today,
-                expected_version=course.version,
+        def change(factor: float, reason: str) -> Bound[CourseSummary]:
+            return set_interval_factor.bind(
+                course.id, factor, reason, today=today, expected_version=course.version
             )
 
-        dialog = FrequencyDialog(course, change, self._runner, parent=self)
+        dialog = FrequencyDialog(course, change, self._ops, parent=self)
         dialog.saved.connect(self._saved)
         return self._open(dialog)
 
@@ -253,14 +243,14 @@ class CoursePanel(QWidget):
         course = self.current_course
         if course is None or not course.in_loading:
             return None
-        uow, actor, today = self._uow, self._actor, self._today()
+        today = self._today()
 
-        def end(on_date: dt.date | None) -> CourseSummary:
-            return end_loading(
-                uow, actor, course.id, on_date, today=today, expected_version=course.version
+        def end(on_date: dt.date | None) -> Bound[CourseSummary]:
+            return end_loading.bind(
+                course.id, on_date, today=today, expected_version=course.version
             )
 
-        dialog = EndLoadingDialog(course, end, today, self._runner, parent=self)
+        dialog = EndLoadingDialog(course, end, today, self._ops, parent=self)
         dialog.saved.connect(self._saved)
         return self._open(dialog)
 
@@ -268,23 +258,16 @@ class CoursePanel(QWidget):
         course = self.current_course
         if course is None or not course.active:
             return None
-        uow, actor, today = self._uow, self._actor, self._today()
+        today = self._today()
 
         def end(
             reason: CourseEndReason | None, note: str, on_date: dt.date | None
-        ) -> CourseSummary:
-            return end_course(
-                uow,
-                actor,
-                course.id,
-                reason,
-                note,
-                on_date,
-                today=today,
-                expected_version=course.version,
+        ) -> Bound[CourseSummary]:
+            return end_course.bind(
+                course.id, reason, note, on_date, today=today, expected_version=course.version
             )
 
-        dialog = EndCourseDialog(course, end, today, self._runner, parent=self)
+        dialog = EndCourseDialog(course, end, today, self._ops, parent=self)
         dialog.saved.connect(self._saved)
         return self._open(dialog)
 

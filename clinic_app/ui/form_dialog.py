@@ -1,12 +1,12 @@
 """The one base for a form in a dialog: fields with their problem beside them, saved off
 the GUI thread.
 
-Saving calls a service, which can take a while (generating a weekly session's dates,
-cancelling a full session, re-planning a course), so it runs on the task runner and
-the dialog stays responsive, saying "Saving…". A problem the service finds is a
-mistake a person can fix: it comes back as a value, not as a failure to log, and is
-shown beside the field it names (or above the buttons when it names none); nothing is
-saved and the dialog stays open. Anything else is a bug and is raised as one.
+Saving runs a command, which can take a while (generating a weekly session's dates,
+cancelling a full session, re-planning a course), so it goes through ``Ops.write`` to
+the worker and the dialog stays responsive, saying "Saving…". A problem the command
+finds is a mistake a person can fix: it is shown beside the field it names (or above
+the buttons when it names none); nothing is saved and the dialog stays open. Anything
+else is a bug and reaches the crash dialog.
 
 Open it with ``open()``, never ``exec()``: it is window-modal without a nested event
 loop, so the rest of the app keeps painting and tests can drive it directly.
@@ -14,8 +14,7 @@ loop, so the rest of the app keeps painting and tests can drive it directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Signal
@@ -32,15 +31,7 @@ from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.ui.dialog_buttons import action_row
 from clinic_app.ui.field_row import field_with_error, hint_label
-from clinic_app.ui.task_runner import TaskRunner
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """What came back from the worker: a result, or a mistake a person can fix."""
-
-    value: Any = None
-    error: UserError | ValidationFailed | None = None
+from clinic_app.ui.ops import Bound, Ops
 
 
 class FormDialog(QDialog):
@@ -56,7 +47,7 @@ class FormDialog(QDialog):
         self,
         title: str,
         action: str,
-        runner: TaskRunner,
+        ops: Ops,
         parent: QWidget | None = None,
         *,
         cancel: str = "Close",
@@ -65,7 +56,8 @@ class FormDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(width)
-        self._runner = runner
+        self._ops = ops
+        self._saving = False
         self._action = action
         self.errors: dict[str, QLabel] = {}
         self.form = QFormLayout()
@@ -103,15 +95,15 @@ class FormDialog(QDialog):
         """What can be told before asking the service (a date that does not parse)."""
         return {}
 
-    def work(self) -> Callable[[], Any]:
-        """What saving does, run on the worker: read the fields here, on the GUI thread,
-        and return a callable that only calls the service."""
+    def work(self) -> Bound[Any]:
+        """What saving does: read the fields here, on the GUI thread, and return the
+        command bound to them (``command.bind(...)``); ops runs it on the worker."""
         raise TypeError(f"{type(self).__name__} must say what saving does")
 
     # -- saving ---------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._runner.busy
+        return self._saving
 
     def submit(self) -> None:
         problems = self.local_problems()
@@ -119,17 +111,11 @@ class FormDialog(QDialog):
             self.show_problems(problems)
             return
         self.show_problems({})
-        task = self.work()
-
-        def guarded() -> _Outcome:
-            try:
-                return _Outcome(value=task())
-            except (ValidationFailed, UserError) as error:
-                return _Outcome(error=error)
-
+        command = self.work()
+        self._saving = True
         self.ok_button.setEnabled(False)
         self.ok_button.setText("Saving…")
-        self._runner.run(guarded, self._finished, self._crashed)
+        self._ops.write(command, self._finished, failed=self._refused)
 
     def show_problems(self, problems: Mapping[str, str]) -> None:
         for name, label in self.errors.items():
@@ -146,19 +132,18 @@ class FormDialog(QDialog):
         self.problem.setText(text)
         self.problem.setVisible(bool(text))
 
-    def _finished(self, outcome: _Outcome) -> None:
+    def _finished(self, value: Any) -> None:
+        self._saving = False
         self.ok_button.setEnabled(True)
         self.ok_button.setText(self._action)
-        if isinstance(outcome.error, ValidationFailed):
-            self.show_problems(outcome.error.errors)
-            return
-        if outcome.error is not None:
-            self.show_problem(f"Not saved: {outcome.error}")
-            return
-        self.saved.emit(outcome.value)
+        self.saved.emit(value)
         self.accept()
 
-    def _crashed(self, error: BaseException, _trace: str) -> None:
+    def _refused(self, error: UserError | ValidationFailed) -> None:
+        self._saving = False
         self.ok_button.setEnabled(True)
         self.ok_button.setText(self._action)
-        raise error  # not a person's mistake: a bug, reported as one
+        if isinstance(error, ValidationFailed):
+            self.show_problems(error.errors)
+        else:
+            self.show_problem(f"Not saved: {error}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,9 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app import __version__
-from clinic_app.domain.actor import Actor
 from clinic_app.domain.changes import Change, Changes
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.library.protocols import ProtocolLibrary
 from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.services.queries.point_of_care import appointment_to_record
@@ -57,21 +54,14 @@ class MainWindow(QMainWindow):
     #: The recording dialog was opened (after today's appointment was looked up).
     recording_opened = Signal(object)
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        *,
-        library: ProtocolLibrary,
-        database_description: str,
-        today: Callable[[], dt.date] = dt.date.today,
-    ) -> None:
+    def __init__(self, ops: Ops, *, library: ProtocolLibrary, database_description: str) -> None:
         super().__init__()
-        self.ops = Ops(uow, actor, today=today, parent=self)
+        self.ops = ops
+        ops.setParent(self)
+        actor, today = ops.actor, ops.today
         self._showing: int | None = None
         #: Where the person was going when they chose to save first (see below).
         self._after_save: Callable[[], None] | None = None
-        self._uow = uow
         self._actor = actor
         self._today = today
         self.setWindowTitle("B12 injection clinic")
@@ -263,7 +253,7 @@ class MainWindow(QMainWindow):
         if self._sessions is None:
             from clinic_app.ui.sessions_panel import SessionsPanel
 
-            self._sessions = SessionsPanel(self._uow, self._actor, today=self._today)
+            self._sessions = SessionsPanel(self.ops)
             self._install_section(3, self._sessions)
         return self._sessions
 

@@ -40,6 +40,22 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 Failed = Callable[[UserError | ValidationFailed], None]
+#: A command with its arguments (``some_command.bind(...)``), waiting for the unit of
+#: work and the actor that ``Ops.write`` supplies on the worker.
+Bound = Callable[[Any, Actor], Done[T]]
+
+
+E = TypeVar("E")
+
+
+def also(command: Bound[T], extra: E) -> Bound[tuple[T, E]]:
+    """A bound command whose value comes back with ``extra`` (what the form sent)."""
+
+    def run(uow: Any, actor: Actor) -> Done[tuple[T, E]]:
+        done = command(uow, actor)
+        return Done((done.value, extra), done.changes)
+
+    return run
 
 
 class DatabaseTrouble(UserError):
@@ -63,9 +79,6 @@ class Ops(QObject):
     ) -> None:
         super().__init__(parent)
         self._uow = uow
-        #: For the dialogs that still call a command themselves on their own worker
-        #: (moving onto ``write``); nothing new may use it.
-        self.uow = uow
         self.actor = actor
         self.today = today
         self._runner = runner or TaskRunner(parent=self)

@@ -1,7 +1,7 @@
 """The timetable's forms: weekly sessions, one-off sessions, cancelling, ending early,
 closures, and the list of patients to ring afterwards.
 
-Each form saves through a service on the task runner (generating a template's sessions
+Each form saves through a command on the worker (ops) (generating a template's sessions
 or cancelling a full session can take a while) and stays open until the service says
 yes: a problem the service finds is shown beside the field it names, nothing is saved.
 """
@@ -37,7 +37,7 @@ from clinic_app.services.queries.session_templates import WEEKDAY_LABELS, Templa
 from clinic_app.services.queries.timetable import Nurse, UpcomingSession
 from clinic_app.ui.affected_appointments_model import AffectedAppointmentsModel
 from clinic_app.ui.form_dialog import FormDialog
-from clinic_app.ui.task_runner import TaskRunner
+from clinic_app.ui.ops import Bound, Ops
 
 DATE_HINT = "DD/MM/YYYY"
 #: Help under a field: quieter than the field itself (the stylesheet has no hint rule).
@@ -135,8 +135,8 @@ class TemplateDialog(FormDialog):
     def __init__(
         self,
         nurses: Sequence[Nurse],
-        runner: TaskRunner,
-        save: Callable[[TemplateDetails], Any],
+        ops: Ops,
+        save: Callable[[TemplateDetails], Bound[Any]],
         *,
         today: dt.date,
         initial: TemplateDetails | None = None,
@@ -146,7 +146,7 @@ class TemplateDialog(FormDialog):
         super().__init__(
             "Edit weekly session" if editing else "New weekly session",
             "Save changes" if editing else "Add weekly session",
-            runner,
+            ops,
             parent,
         )
         self._save = save
@@ -217,9 +217,9 @@ class TemplateDialog(FormDialog):
             problems["valid_until"] = problem
         return problems
 
-    def work(self) -> Callable[[], Any]:
+    def work(self) -> Bound[Any]:
         details, save = self.details(), self._save
-        return lambda: save(details)
+        return save(details)
 
 
 class OneOffSessionDialog(FormDialog):
@@ -228,13 +228,13 @@ class OneOffSessionDialog(FormDialog):
     def __init__(
         self,
         nurses: Sequence[Nurse],
-        runner: TaskRunner,
-        save: Callable[[SessionDetails], Any],
+        ops: Ops,
+        save: Callable[[SessionDetails], Bound[Any]],
         *,
         today: dt.date,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("Add one-off session", "Add session", runner, parent)
+        super().__init__("Add one-off session", "Add session", ops, parent)
         self._save = save
         self.session_date = _date_edit(today, "sessionDate")
         self.add_field("Date", "session_date", self.session_date, DATE_HINT)
@@ -259,9 +259,9 @@ class OneOffSessionDialog(FormDialog):
         problem = _date_problem(self.session_date)
         return {"session_date": problem} if problem else {}
 
-    def work(self) -> Callable[[], Any]:
+    def work(self) -> Bound[Any]:
         details, save = self.details(), self._save
-        return lambda: save(details)
+        return save(details)
 
 
 def describe_session(row: UpcomingSession) -> str:
@@ -276,11 +276,11 @@ class CancelSessionDialog(FormDialog):
     def __init__(
         self,
         row: UpcomingSession,
-        runner: TaskRunner,
-        save: Callable[[str], Any],
+        ops: Ops,
+        save: Callable[[str], Bound[Any]],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("Cancel session", "Cancel session", runner, parent)
+        super().__init__("Cancel session", "Cancel session", ops, parent)
         self._save = save
         self.cancel_button.setText("Keep session")
         self.reason = QLineEdit()
@@ -300,20 +300,20 @@ class CancelSessionDialog(FormDialog):
             return {"reason": "is required: say why the session is cancelled"}
         return {}
 
-    def work(self) -> Callable[[], Any]:
+    def work(self) -> Bound[Any]:
         reason, save = self.reason.text(), self._save
-        return lambda: save(reason)
+        return save(reason)
 
 
 class ShortenSessionDialog(FormDialog):
     def __init__(
         self,
         row: UpcomingSession,
-        runner: TaskRunner,
-        save: Callable[[dt.time], Any],
+        ops: Ops,
+        save: Callable[[dt.time], Bound[Any]],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("End session early", "End early", runner, parent)
+        super().__init__("End session early", "End early", ops, parent)
         self._save = save
         self.cancel_button.setText("Keep as it is")
         suggested = dt.datetime.combine(row.session_date, row.end_time) - dt.timedelta(
@@ -325,21 +325,21 @@ class ShortenSessionDialog(FormDialog):
             f"{describe_session(row)}. Patients booked after the new end are listed for rebooking."
         )
 
-    def work(self) -> Callable[[], Any]:
+    def work(self) -> Bound[Any]:
         new_end, save = _time(self.new_end), self._save
-        return lambda: save(new_end)
+        return save(new_end)
 
 
 class ClosureDialog(FormDialog):
     def __init__(
         self,
-        runner: TaskRunner,
-        save: Callable[[dt.date, dt.date, str, str], Any],
+        ops: Ops,
+        save: Callable[[dt.date, dt.date, str, str], Bound[Any]],
         *,
         today: dt.date,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__("Add closure", "Close the clinic", runner, parent)
+        super().__init__("Add closure", "Close the clinic", ops, parent)
         self._save = save
         self.first_day = _date_edit(today, "firstDay")
         self.last_day = _date_edit(None, "lastDay")
@@ -366,11 +366,11 @@ class ClosureDialog(FormDialog):
             problems["last_day"] = problem
         return problems
 
-    def work(self) -> Callable[[], Any]:
+    def work(self) -> Bound[Any]:
         first = parse_date(self.first_day.text()) or dt.date.min
         last = parse_date(self.last_day.text()) or first
         reason, location, save = self.reason.text(), self.location.text(), self._save
-        return lambda: save(first, last, reason, location)
+        return save(first, last, reason, location)
 
 
 class ConfirmDialog(FormDialog):
@@ -381,15 +381,15 @@ class ConfirmDialog(FormDialog):
         title: str,
         explanation: str,
         action: str,
-        runner: TaskRunner,
-        save: Callable[[], Any],
+        ops: Ops,
+        save: Bound[Any],
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(title, action, runner, parent)
+        super().__init__(title, action, ops, parent)
         self._save = save
         self.finish_layout(explanation)
 
-    def work(self) -> Callable[[], Any]:
+    def work(self) -> Bound[Any]:
         return self._save
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -22,10 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_app.domain.actor import Actor
 from clinic_app.domain.date_text import format_date
-from clinic_app.domain.errors import Conflict
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.rebooking import (
     ClosureResult,
     add_closure,
@@ -49,9 +48,10 @@ from clinic_app.services.queries.session_templates import (
     list_templates,
 )
 from clinic_app.services.queries.settings import load_settings
-from clinic_app.services.queries.timetable import UpcomingSession
+from clinic_app.services.queries.timetable import ClosureRecord, Nurse, UpcomingSession
 from clinic_app.ui.closures_model import ClosuresModel
 from clinic_app.ui.form_dialog import FormDialog
+from clinic_app.ui.ops import Bound, Ops, also
 from clinic_app.ui.row_table import row_table, select_row, selected_row
 from clinic_app.ui.session_dialogs import (
     AffectedAppointmentsDialog,
@@ -64,27 +64,34 @@ from clinic_app.ui.session_dialogs import (
     describe_session,
 )
 from clinic_app.ui.session_templates_model import SessionTemplatesModel
-from clinic_app.ui.task_runner import TaskRunner
 from clinic_app.ui.upcoming_sessions_model import UpcomingSessionsModel
+
+
+@dataclass(frozen=True)
+class _Timetable:
+    """What the screen shows, read together on the worker."""
+
+    horizon: int
+    until: dt.date
+    templates: Sequence[SessionTemplateRecord]
+    upcoming: Sequence[UpcomingSession]
+    closures: Sequence[ClosureRecord]
+    nurses: Sequence[Nurse]
 
 
 class SessionsPanel(QWidget):
     #: Emitted after any change to the timetable (the calendar views redraw).
     changed = Signal()
 
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        today: Callable[[], dt.date] = dt.date.today,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sessionsPanel")
-        self._uow = uow
-        self._actor = actor
-        self._today = today
-        self._runner = TaskRunner(parent=self)
+        self._ops = ops
+        self._today = ops.today
+        #: The nurses a session can be given to, read with the timetable.
+        self._nurses: list[Nurse] = []
+        #: What to do once the timetable being read is on screen (after a change).
+        self._then: Callable[[], None] | None = None
         self.dialog: QDialog | None = None
         self.affected_dialog: AffectedAppointmentsDialog | None = None
 
@@ -146,18 +153,35 @@ class SessionsPanel(QWidget):
     # -- public -------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self._runner.busy
+        return self._ops.busy
 
     def refresh(self) -> None:
+        """Read the timetable on the worker and show it, keeping what was chosen."""
         today = self._today()
-        horizon = load_settings(self._uow).booking_horizon_weeks
-        until = today + dt.timedelta(weeks=horizon)
+
+        def read(uow: Any) -> _Timetable:
+            horizon = load_settings(uow).booking_horizon_weeks
+            until = today + dt.timedelta(weeks=horizon)
+            return _Timetable(
+                horizon,
+                until,
+                list_templates(uow, include_inactive=True),
+                timetable.upcoming_sessions(uow, today, until),
+                timetable.list_closures(uow, ending_on_or_after=today),
+                timetable.active_nurses(uow),
+            )
+
+        self._ops.read(read, self._show_timetable)
+
+    def _show_timetable(self, read: _Timetable) -> None:
+        then, self._then = self._then, None
+        today, horizon, until, rows = self._today(), read.horizon, read.until, read.upcoming
         template = self.selected_template()
         upcoming = self.selected_session()
-        self.templates_model.set_rows(list_templates(self._uow, include_inactive=True))
-        rows = timetable.upcoming_sessions(self._uow, today, until)
+        self._nurses = list(read.nurses)
+        self.templates_model.set_rows(read.templates)
         self.upcoming_model.set_rows(rows)
-        self.closures_model.set_rows(timetable.list_closures(self._uow, ending_on_or_after=today))
+        self.closures_model.set_rows(read.closures)
         live = [row for row in rows if not row.cancelled]
         booked = sum(row.booked for row in live)
         places = sum(row.places for row in live)
@@ -175,6 +199,8 @@ class SessionsPanel(QWidget):
                 lambda r: r.session_id == upcoming.session_id,
             )
         self._selection()
+        if then is not None:
+            then()
 
     def selected_template(self) -> SessionTemplateRecord | None:
         return selected_row(self.templates_table, self.templates_model)
@@ -192,11 +218,11 @@ class SessionsPanel(QWidget):
 
     # -- weekly sessions ----------------------------------------------------------
     def open_new_template(self) -> TemplateDialog:
-        uow, actor, today = self._uow, self._actor, self._today()
+        today = self._today()
         dialog = TemplateDialog(
-            timetable.active_nurses(uow),
-            self._runner,
-            lambda details: create_template(uow, actor, details, today=today),
+            self._nurses,
+            self._ops,
+            lambda details: create_template.bind(details, today=today),
             today=today,
             parent=self,
         )
@@ -208,14 +234,14 @@ class SessionsPanel(QWidget):
         record = self.selected_template()
         if record is None or not record.active:
             return None
-        uow, actor, today = self._uow, self._actor, self._today()
+        today = self._today()
 
-        def save(details: TemplateDetails) -> TemplateChange:
-            return update_template(uow, actor, record.id, details, today=today)
+        def save(details: TemplateDetails) -> Bound[TemplateChange]:
+            return update_template.bind(record.id, details, today=today)
 
         dialog = TemplateDialog(
-            timetable.active_nurses(uow),
-            self._runner,
+            self._nurses,
+            self._ops,
             save,
             today=today,
             initial=record.details,
@@ -229,15 +255,15 @@ class SessionsPanel(QWidget):
         record = self.selected_template()
         if record is None or not record.active:
             return None
-        uow, actor, today = self._uow, self._actor, self._today()
+        today = self._today()
         dialog = ConfirmDialog(
             f"Stop {record.details.name}",
             f"Stop “{record.details.name}” from today. Future sessions nobody is booked "
             "into are removed; sessions with bookings stay and are listed so you can "
             "cancel them (which lists their patients for rebooking).",
             "Stop weekly session",
-            self._runner,
-            lambda: deactivate_template(uow, actor, record.id, today=today),
+            self._ops,
+            deactivate_template.bind(record.id, today=today),
             parent=self,
         )
         dialog.saved.connect(lambda change: self._template_changed(change, "stopped"))
@@ -246,14 +272,12 @@ class SessionsPanel(QWidget):
 
     # -- sessions -----------------------------------------------------------------
     def open_add_session(self) -> OneOffSessionDialog:
-        uow, actor, today = self._uow, self._actor, self._today()
+        today = self._today()
 
-        def save(details: SessionDetails) -> tuple[int, SessionDetails]:
-            return create_session(uow, actor, details, today=today), details
+        def save(details: SessionDetails) -> Bound[tuple[int, SessionDetails]]:
+            return also(create_session.bind(details, today=today), details)
 
-        dialog = OneOffSessionDialog(
-            timetable.active_nurses(uow), self._runner, save, today=today, parent=self
-        )
+        dialog = OneOffSessionDialog(self._nurses, self._ops, save, today=today, parent=self)
         dialog.saved.connect(self._session_added)
         self._show(dialog)
         return dialog
@@ -262,11 +286,10 @@ class SessionsPanel(QWidget):
         row = self._changeable_session()
         if row is None:
             return None
-        uow, actor = self._uow, self._actor
         dialog = CancelSessionDialog(
             row,
-            self._runner,
-            lambda reason: cancel_session(uow, actor, row.session_id, reason),
+            self._ops,
+            lambda reason: cancel_session.bind(row.session_id, reason),
             parent=self,
         )
         dialog.saved.connect(
@@ -281,11 +304,10 @@ class SessionsPanel(QWidget):
         row = self._changeable_session()
         if row is None:
             return None
-        uow, actor = self._uow, self._actor
         dialog = ShortenSessionDialog(
             row,
-            self._runner,
-            lambda new_end: shorten_session(uow, actor, row.session_id, new_end),
+            self._ops,
+            lambda new_end: shorten_session.bind(row.session_id, new_end),
             parent=self,
         )
         dialog.saved.connect(
@@ -299,25 +321,22 @@ class SessionsPanel(QWidget):
         return dialog
 
     def generate(self) -> None:
-        uow, actor, today = self._uow, self._actor, self._today()
+        today = self._today()
         self.generate_button.setEnabled(False)
         self._say("Generating sessions…")
-        self._runner.run(
-            lambda: generate_sessions(uow, actor, today=today),
-            self._generated,
-            self._generate_failed,
+        self._ops.write(
+            generate_sessions.bind(today=today), self._generated, failed=self._generate_failed
         )
 
     # -- closures -----------------------------------------------------------------
     def open_add_closure(self) -> ClosureDialog:
-        uow, actor = self._uow, self._actor
 
-        def save(first: dt.date, last: dt.date, reason: str, location: str) -> ClosureResult:
-            return add_closure(
-                uow, actor, first_day=first, last_day=last, reason=reason, location=location
+        def save(first: dt.date, last: dt.date, reason: str, location: str) -> Bound[ClosureResult]:
+            return add_closure.bind(
+                first_day=first, last_day=last, reason=reason, location=location
             )
 
-        dialog = ClosureDialog(self._runner, save, today=self._today(), parent=self)
+        dialog = ClosureDialog(self._ops, save, today=self._today(), parent=self)
         dialog.saved.connect(self._closure_added)
         self._show(dialog)
         return dialog
@@ -387,16 +406,15 @@ class SessionsPanel(QWidget):
                 f" Kept as they were because patients are booked: {kept}. End them early or "
                 "cancel them below to list those patients for rebooking."
             )
-        self._done(text)
-        self.select_template(change.template.id)
+        self._done(text, then=lambda: self.select_template(change.template.id))
 
     def _session_added(self, result: tuple[int, SessionDetails]) -> None:
         session_id, details = result
         self._done(
             f"One-off session added on {format_date(details.session_date)}, "
-            f"{details.start_time:%H:%M}–{details.end_time:%H:%M}."
+            f"{details.start_time:%H:%M}–{details.end_time:%H:%M}.",
+            then=lambda: self.select_session(session_id),
         )
-        self.select_session(session_id)
 
     def _slots_taken(self, affected: Sequence[AffectedAppointment], headline: str) -> None:
         if affected:
@@ -420,22 +438,27 @@ class SessionsPanel(QWidget):
         else:
             self._done("Every session up to the booking horizon already exists; none added.")
 
-    def _generate_failed(self, error: BaseException, _trace: str) -> None:
+    def _generate_failed(self, error: Exception) -> None:
         self.generate_button.setEnabled(True)
-        if isinstance(error, Conflict):
-            self._say(f"Not done: {error}", error=True)
-            return
-        raise error
+        self._say(f"Not done: {error}", error=True)
 
     def _show_affected(self, headline: str, affected: Sequence[AffectedAppointment]) -> None:
         dialog = AffectedAppointmentsDialog(headline, affected, self)
         self.affected_dialog = dialog
         dialog.open()
 
-    def _done(self, text: str) -> None:
-        self.refresh()
+    def _done(self, text: str, then: Callable[[], object] | None = None) -> None:
+        """Say what was done; once the timetable shows it, choose what changed (``then``)
+        and tell the other screens."""
         self._say(text)
-        self.changed.emit()
+
+        def shown() -> None:
+            if then is not None:
+                then()
+            self.changed.emit()
+
+        self._then = shown
+        self.refresh()
 
     def _say(self, text: str, *, error: bool = False) -> None:
         self.message.setText(text)

@@ -39,9 +39,11 @@ from clinic_app.domain.protocol import Protocol
 from clinic_app.services.commands.courses import WarningsNeedAcknowledgement
 from clinic_app.services.library.protocols import ProtocolLibrary
 from clinic_app.services.queries.courses import CourseSummary, every_text
+from clinic_app.ui.ops import Bound, Ops
 
 #: (template id, start date, prescriber name, acknowledged warning codes) -> the course.
-StartCourse = Callable[[str, dt.date | None, str, Collection[str]], CourseSummary]
+#: The start command bound to what the form says (ops runs it on the worker).
+StartCourse = Callable[[str, dt.date | None, str, Collection[str]], Bound[CourseSummary]]
 
 _FIELD_LABELS = {
     "protocol_id": "Template",
@@ -53,6 +55,7 @@ _FIELD_LABELS = {
 class StartCourseDialog(QDialog):
     def __init__(
         self,
+        ops: Ops,
         library: ProtocolLibrary,
         start: StartCourse,
         today: dt.date,
@@ -60,6 +63,8 @@ class StartCourseDialog(QDialog):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._ops = ops
+        self._saving = False
         self.setWindowTitle(
             f"Start a course for {patient_name}" if patient_name else "Start a course"
         )
@@ -146,23 +151,30 @@ class StartCourseDialog(QDialog):
             return
         assert protocol is not None
         acknowledged = [code for code, box in self.warning_boxes.items() if box.isChecked()]
-        try:
-            course = self._start(
-                protocol.id, parse_date(text), self.prescriber.text(), acknowledged
-            )
-        except WarningsNeedAcknowledgement as asked:
-            self._show_errors({})
-            self.show_warnings(asked.warnings)
-            return
-        except ValidationFailed as failure:
-            self._show_errors(failure.errors)
-            return
-        except UserError as error:
-            self._show_errors({})
-            self._show_problem(str(error))
-            return
+        command = self._start(protocol.id, parse_date(text), self.prescriber.text(), acknowledged)
+        self._saving = True
+        self._ops.write(command, self._started, failed=self._refused)
+
+    @property
+    def busy(self) -> bool:
+        """The start is being saved."""
+        return self._saving
+
+    def _started(self, course: CourseSummary) -> None:
+        self._saving = False
         self.course = course
         self.accept()
+
+    def _refused(self, error: UserError | ValidationFailed) -> None:
+        self._saving = False
+        if isinstance(error, WarningsNeedAcknowledgement):
+            self._show_errors({})
+            self.show_warnings(error.warnings)
+        elif isinstance(error, ValidationFailed):
+            self._show_errors(error.errors)
+        else:
+            self._show_errors({})
+            self._show_problem(str(error))
 
     def show_warnings(self, warnings: tuple[CourseWarning, ...]) -> None:
         """One box per warning to tick; Start stays off until all are ticked."""

@@ -78,7 +78,8 @@ class TaskRunner(QObject):
             if not isValid(self):
                 return
             finish()
-            log.error("background task failed:\n%s", trace)
+            # Not logged here: a person's mistake is not an error to log (and its message
+            # may name a patient); a bug is logged by the crash hook it is handed to.
             on_error(error, trace)
 
         relay.succeeded.connect(done)

@@ -14,6 +14,7 @@ from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.users import list_active_users
 from clinic_app.settings import load_settings
 from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.ops import Ops
 
 
 def test_exploring_the_demo_clinic(qtbot: QtBot, tmp_path: Path) -> None:
@@ -23,8 +24,7 @@ def test_exploring_the_demo_clinic(qtbot: QtBot, tmp_path: Path) -> None:
     library = load_protocol_library()
     nurse = list_active_users(clinic.uow)[0]
     window = MainWindow(
-        clinic.uow,
-        nurse.as_actor(),
+        Ops(clinic.uow, nurse.as_actor()),
         library=library,
         database_description=clinic.description,
     )
@@ -65,8 +65,7 @@ def test_the_patient_in_hand_follows_into_courses_calendar_and_recording(
     create_demo_clinic(clinic.uow, patients=60)
     nurse = list_active_users(clinic.uow)[0]
     window = MainWindow(
-        clinic.uow,
-        nurse.as_actor(),
+        Ops(clinic.uow, nurse.as_actor()),
         library=load_protocol_library(),
         database_description=clinic.description,
     )

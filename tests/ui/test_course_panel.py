@@ -76,6 +76,7 @@ def test_starting_a_course_through_the_dialog_shows_its_timeline(
     assert "Where sources disagree" in details_text and "BNF" in details_text
     assert dialog.start_date.text() == "21/11/2026"
     _click(qtbot, dialog.start_button)
+    qtbot.waitUntil(lambda: not dialog.busy)  # the command refuses it on the worker
     assert dialog.errors["prescriber_name"].isVisible()  # named beside the field
     assert list_courses(clinic, roster_of_five[0]) == []
     _type(qtbot, dialog.prescriber, "Dr Helen Morgan")
@@ -103,6 +104,7 @@ def test_a_warning_must_be_ticked_before_the_course_starts(
     dialog.select_template("cyano-us-1000")
     _type(qtbot, dialog.prescriber, "Dr Helen Morgan")
     _click(qtbot, dialog.start_button)
+    qtbot.waitUntil(lambda: not dialog.busy)
     assert dialog.warnings_box.isVisible()
     box = dialog.warning_boxes[RENAL_CYANOCOBALAMIN]
     message = dialog.findChild(QWidget, f"warning_{RENAL_CYANOCOBALAMIN}")

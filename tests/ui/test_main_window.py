@@ -10,16 +10,15 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.patients import get_patient
 from clinic_app.ui.main_window import MainWindow
+from clinic_app.ui.ops import Ops
 from tests.ui.conftest import TODAY
 
 
 def _window(qtbot: QtBot, clinic: UnitOfWork, actor: Actor) -> MainWindow:
     window = MainWindow(
-        clinic,
-        actor,
+        Ops(clinic, actor, today=lambda: TODAY),
         library=load_protocol_library(),
         database_description="test.sqlite",
-        today=lambda: TODAY,
     )
     qtbot.addWidget(window)
     window.show()

@@ -18,6 +18,7 @@ from clinic_app.services.queries import timetable
 from clinic_app.services.queries.rebooking import rebooking_list
 from clinic_app.services.queries.session_templates import list_templates
 from clinic_app.ui.form_dialog import FormDialog
+from clinic_app.ui.ops import Ops
 from clinic_app.ui.sessions_panel import SessionsPanel
 from tests.ui.sessions_builders import (
     FIRST_THURSDAY,
@@ -36,11 +37,17 @@ def timetable_clinic(clinic: UnitOfWork) -> Timetable:
 
 @pytest.fixture
 def panel(qtbot: QtBot, timetable_clinic: Timetable) -> SessionsPanel:
-    widget = SessionsPanel(timetable_clinic.uow, timetable_clinic.nurse, today=lambda: TODAY)
+    widget = SessionsPanel(Ops(timetable_clinic.uow, timetable_clinic.nurse, today=lambda: TODAY))
     qtbot.addWidget(widget)
     widget.resize(1200, 900)
     widget.show()
+    settle(qtbot, widget)
     return widget
+
+
+def settle(qtbot: QtBot, panel: SessionsPanel) -> None:
+    """Wait until the timetable the panel asked for (on the worker) is on screen."""
+    qtbot.waitUntil(lambda: not panel.busy, timeout=10_000)
 
 
 def cell(panel: SessionsPanel, row: int, column: int) -> object:
@@ -58,10 +65,11 @@ def session_on(panel: SessionsPanel, day: dt.date) -> int:
 
 
 def test_upcoming_sessions_show_nurse_and_how_full(
-    panel: SessionsPanel, timetable_clinic: Timetable
+    qtbot: QtBot, panel: SessionsPanel, timetable_clinic: Timetable
 ) -> None:
     book_first_dose(timetable_clinic, 1, FIRST_TUESDAY)
     panel.refresh()
+    settle(qtbot, panel)
     assert panel.upcoming_model.rowCount() == 35  # 3 a week for 12 weeks, less Good Friday
     assert [cell(panel, 0, column) for column in range(7)] == [
         "Tue 02/02/2027",
@@ -80,6 +88,7 @@ def test_cancelling_a_session_lists_its_patients_to_ring(
 ) -> None:
     book_first_dose(timetable_clinic, 1, FIRST_TUESDAY)
     panel.refresh()
+    settle(qtbot, panel)
     assert not panel.cancel_session_button.isEnabled()
     panel.select_session(session_on(panel, FIRST_TUESDAY))
     assert panel.cancel_session_button.isEnabled()
@@ -112,6 +121,7 @@ def test_ending_a_session_early_lists_only_the_later_patients(
     book_first_dose(timetable_clinic, 1, FIRST_THURSDAY, slot=0)  # 09:00
     late = book_first_dose(timetable_clinic, 2, FIRST_THURSDAY, slot=5)  # 09:50
     panel.refresh()
+    settle(qtbot, panel)
     panel.select_session(session_on(panel, FIRST_THURSDAY))
     dialog = panel.open_shorten_session()
     assert dialog is not None
@@ -165,6 +175,7 @@ def test_editing_and_stopping_a_weekly_session(
 ) -> None:
     book_first_dose(timetable_clinic, 1, FIRST_TUESDAY)
     panel.refresh()
+    settle(qtbot, panel)
     tuesday = timetable_clinic.template_ids[0]
     panel.select_template(tuesday)
     dialog = panel.open_edit_template()
@@ -192,8 +203,9 @@ def test_generate_sessions_reports_how_many_were_added(
     qtbot: QtBot, timetable_clinic: Timetable
 ) -> None:
     today = [TODAY]
-    panel = SessionsPanel(timetable_clinic.uow, timetable_clinic.nurse, today=lambda: today[0])
+    panel = SessionsPanel(Ops(timetable_clinic.uow, timetable_clinic.nurse, today=lambda: today[0]))
     qtbot.addWidget(panel)
+    settle(qtbot, panel)
     with qtbot.waitSignal(panel.changed, timeout=10_000):
         panel.generate_button.click()
     assert "none added" in panel.message.text()
@@ -219,6 +231,7 @@ def test_a_closure_cancels_its_sessions_and_lists_their_patients(
 ) -> None:
     ann = book_first_dose(timetable_clinic, 1, FIRST_THURSDAY)
     panel.refresh()
+    settle(qtbot, panel)
     dialog = panel.open_add_closure()
     dialog.first_day.setText("04/02/2027")
     dialog.last_day.setText("05/02/2027")
@@ -245,7 +258,7 @@ def test_a_closure_cancels_its_sessions_and_lists_their_patients(
 
 
 def test_the_models_pass_the_model_tester(
-    qtmodeltester: ModelTester, panel: SessionsPanel, timetable_clinic: Timetable
+    qtbot: QtBot, qtmodeltester: ModelTester, panel: SessionsPanel, timetable_clinic: Timetable
 ) -> None:
     book_first_dose(timetable_clinic, 1, FIRST_TUESDAY)
     add_closure(
@@ -256,6 +269,7 @@ def test_the_models_pass_the_model_tester(
         reason="Training",
     )
     panel.refresh()
+    settle(qtbot, panel)
     for model in (panel.templates_model, panel.upcoming_model, panel.closures_model):
         assert model.rowCount() > 0
         qtmodeltester.check(model)

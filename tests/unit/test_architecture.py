@@ -63,6 +63,11 @@ RULES = (
         exempt=("ui/", "app.py"),
     ),
     Rule(
+        "ui/",
+        ("clinic_app.persistence", "sqlalchemy"),
+        "the UI reaches the database only through ui/ops.py and the services",
+    ),
+    Rule(
         "services/queries/",
         ("clinic_app.services.commands",),
         "queries never import commands: a read must not be able to write",
