@@ -3,6 +3,11 @@
 Run under a real X server (or Xvfb) so the xcb platform renders as a person sees it:
 
     xvfb-run -s "-screen 0 1400x900x24" .venv/bin/python scripts/take_screenshots.py DB_URL
+    xvfb-run -s "-screen 0 1024x700x24" .venv/bin/python scripts/take_screenshots.py DB_URL \
+        1024x700 docs/small
+
+The optional size is the window's (default 1360x820, a 1400x900 screen less the
+desktop's edges) and the folder is where the shots go (default docs/).
 
 Each shot drives the window the way a receptionist would (search, select, edit) and
 saves the whole window to docs/.
@@ -47,7 +52,10 @@ def main() -> None:
         library=library,
         database_description=clinic.description,
     )
-    window.resize(1360, 820)
+    width, height = (int(n) for n in (sys.argv[2] if len(sys.argv) > 2 else "1360x820").split("x"))
+    out = Path(sys.argv[3]) if len(sys.argv) > 3 else DOCS
+    out.mkdir(parents=True, exist_ok=True)
+    window.resize(width, height)
     window.show()
 
     def roster() -> None:
@@ -111,7 +119,7 @@ def main() -> None:
 
         def save() -> None:
             target = dialogs[-1] if dialogs else window
-            target.grab().save(str(DOCS / name))
+            target.grab().save(str(out / name))
             next_shot()
 
         QTimer.singleShot(600, save)
