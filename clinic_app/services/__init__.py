@@ -1,6 +1,7 @@
-"""Use cases: one function per thing a person does.
+"""The services: what the app can do, over the database, with no Qt.
 
-Each takes plain values (and the unit of work and acting user), runs in one
-transaction, writes its audit row, and returns frozen dataclasses, never ORM objects,
-so the GUI can never trigger a lazy load on its own thread.
+``commands`` change records, each through the one envelope (``envelope``: permission,
+unit of work, audit row, Changes); ``queries`` read frozen, paged data for screens and
+documents and never import commands; ``planning`` keeps course plans current;
+``exports`` make files for other systems; ``library`` reads the clinic's rule files.
 """

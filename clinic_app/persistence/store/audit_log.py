@@ -13,6 +13,11 @@ from sqlalchemy.orm import Session
 from clinic_app.domain.actor import Actor
 from clinic_app.persistence.models import AuditEvent
 
+#: The audit action that puts an appointment on the rebooking list: written when a
+#: session is cancelled or shortened, a closure added, or a re-plan moves a booked
+#: dose's window away from its slot; the rebooking list reads these rows.
+UNBOOKED = "appointment.unbooked"
+
 
 def record(
     session: Session,

@@ -28,9 +28,10 @@ from clinic_app.persistence.models import (
     Slot,
 )
 from clinic_app.persistence.store import audit_log as audit
+from clinic_app.persistence.store.audit_log import UNBOOKED
 from clinic_app.persistence.store.slot_capacity import recount_slots
 from clinic_app.services.envelope import Work, command
-from clinic_app.services.queries.rebooking import UNBOOKED, AffectedAppointment, _affected
+from clinic_app.services.queries.rebooking import AffectedAppointment, _affected
 
 
 @dataclass(frozen=True)

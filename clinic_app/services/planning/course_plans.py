@@ -83,9 +83,9 @@ from clinic_app.persistence.models import (
     Slot,
 )
 from clinic_app.persistence.store import audit_log as audit
+from clinic_app.persistence.store.audit_log import UNBOOKED
 from clinic_app.persistence.store.settings_store import clinic_calendar, read_settings
 from clinic_app.persistence.store.slot_capacity import release_slot
-from clinic_app.services.queries.rebooking import UNBOOKED
 
 log = logging.getLogger(__name__)
 

@@ -19,11 +19,9 @@ from clinic_app.persistence.models import (
     AuditEvent,
     Patient,
 )
+from clinic_app.persistence.store.audit_log import UNBOOKED
 from clinic_app.persistence.store.settings_store import read_settings
 from clinic_app.persistence.unit_of_work import UnitOfWork
-
-#: The audit action that puts an appointment on the rebooking list.
-UNBOOKED = "appointment.unbooked"
 
 
 @dataclass(frozen=True)
