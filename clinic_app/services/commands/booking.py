@@ -258,12 +258,8 @@ def move_appointment(
     work.audit(
         "appointment",
         appointment.id,
-        {
-            "from_slot": old_slot,
-            "from": old.open.start if old else None,
-            "to_slot": new_slot_id,
-            "to": target.open.start,
-        },
+        before={"slot_id": old_slot, "start": old.open.start if old else None},
+        after={"slot_id": new_slot_id, "start": target.open.start},
     )
     _flush(session)
     return _booked(appointment, target)
@@ -297,7 +293,9 @@ def cancel_appointment(
     work.audit(
         "appointment",
         appointment.id,
-        {"reason": reason, "was": was, "slot_id": appointment.slot_id},
+        {"reason": reason, "slot_id": appointment.slot_id},
+        before={"status": was},
+        after={"status": AppointmentStatus.CANCELLED},
     )
     _flush(session)
     if appointment.course_id is not None:
@@ -319,7 +317,12 @@ def mark_arrived(work: Work, appointment_id: int, *, today: dt.date | None = Non
         )
     appointment.status = AppointmentStatus.ARRIVED
     appointment.updated_at = utcnow()
-    work.audit("appointment", appointment.id)
+    work.audit(
+        "appointment",
+        appointment.id,
+        before={"status": AppointmentStatus.BOOKED},
+        after={"status": AppointmentStatus.ARRIVED},
+    )
     _flush(session)
 
 
@@ -349,7 +352,12 @@ def mark_did_not_attend(
     appointment.status = AppointmentStatus.NOSHOW
     appointment.cancelation_reason = reason
     appointment.updated_at = utcnow()
-    work.audit("appointment", appointment.id, {"reason": reason, "slot_id": appointment.slot_id})
+    work.audit(
+        "appointment",
+        appointment.id,
+        {"reason": reason, "slot_id": appointment.slot_id},
+        after={"status": AppointmentStatus.NOSHOW},
+    )
     _flush(session)
     if appointment.course_id is not None:
         sync_course_plan(session, appointment.course_id, today=today)

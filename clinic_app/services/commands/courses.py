@@ -209,7 +209,13 @@ def set_interval_factor(
     course.interval_factor_set_by = actor.user_id
     course.interval_factor_set_at = utcnow()
     _flush(session)
-    work.audit("course", course.id, {"from": before[0], "to": float(factor), "reason": reason})
+    work.audit(
+        "course",
+        course.id,
+        {"reason": reason},
+        before={"interval_factor": before[0]},
+        after={"interval_factor": float(factor)},
+    )
     sync_course_plan(session, course.id, today=today)
     return _summaries(session, [course])[0]
 
@@ -243,7 +249,13 @@ def end_loading(
     cancelled = cancel_bookings(
         session, course.id, (Phase.LOADING, Phase.REVIEW), LOADING_ENDED_REASON
     )
-    work.audit("course", course.id, {"on_date": on_date, "bookings_cancelled": cancelled})
+    work.audit(
+        "course",
+        course.id,
+        {"bookings_cancelled": cancelled},
+        before={"loading_ended_on": None},
+        after={"loading_ended_on": on_date},
+    )
     sync_course_plan(session, course.id, today=today)
     return _summaries(session, [course])[0]
 
@@ -285,7 +297,13 @@ def end_course(
     course.end_note = note
     course.ended_by = actor.user_id
     _flush(session)
-    work.audit("course", course.id, {"on_date": on_date, "reason": code, "note": note})
+    work.audit(
+        "course",
+        course.id,
+        {"reason": code, "note": note},
+        before={"status": CourseStatus.ACTIVE},
+        after={"status": CourseStatus.ENDED, "ended_on": on_date},
+    )
     sync_course_plan(session, course.id, today=today)
     return _summaries(session, [course])[0]
 

@@ -155,7 +155,13 @@ def adjust_stock(work: Work, lot_id: int, counted: int, reason: str, *, today: d
     if not done:
         raise Conflict("This lot's stock changed on another workstation: count again.")
     record_movement(session, actor, lot_id, StockMovementKind.ADJUSTED, change, reason)
-    work.audit("lot", lot_id, {"from": lot.quantity_remaining, "to": counted, "reason": reason})
+    work.audit(
+        "lot",
+        lot_id,
+        {"reason": reason},
+        before={"quantity_remaining": lot.quantity_remaining},
+        after={"quantity_remaining": counted},
+    )
     session.expire(lot)
     return _read_lot(session, lot_id, today)
 
