@@ -9,6 +9,8 @@ with each bad field named beside it and nothing saved.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -40,7 +42,7 @@ _NO_MAXIMUM = 2_147_483_647
 _SHORT_WIDTH = 180
 
 
-class SettingInput:
+class SettingInput(ABC):
     """The input for one declared setting, read and written as the setting's value."""
 
     def __init__(self, declared: Setting, widget: QWidget) -> None:
@@ -49,11 +51,13 @@ class SettingInput:
         widget.setObjectName(declared.name)
         widget.setToolTip(declared.help)
 
+    @abstractmethod
     def value(self) -> object:
-        raise NotImplementedError
+        """What the input holds now, as the setting's type."""
 
+    @abstractmethod
     def set_value(self, value: object) -> None:
-        raise NotImplementedError
+        """Show a stored value."""
 
 
 class _TextInput(SettingInput):
