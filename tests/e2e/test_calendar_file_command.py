@@ -23,7 +23,7 @@ from clinic_app.domain.nhs_number import format_for_display
 from clinic_app.persistence.models import Appointment, Patient, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.exports.calendar import appointment_uid, calendar_file_name
-from tests.integration.helpers import valid_nhs_number
+from tests.builders import valid_nhs_number
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULE = "clinic_app.cli.calendar_file"

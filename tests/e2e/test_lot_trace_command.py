@@ -18,13 +18,13 @@ from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.recording import record_administration
-from tests.integration.dose_helpers import (
-    TODAY,
-    add_patient,
+from tests.builders import RECORDING_TODAY as TODAY
+from tests.builders import (
     build_clinic,
+    clinic_patient,
     due_appointment,
     given_input,
-    start_course,
+    start_dose_course,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,12 +40,12 @@ def recall_clinic(tmp_path: Path) -> str:
     uow = UnitOfWork(engine)
     clinic = build_clinic(uow)
     people = [
-        (add_patient(clinic, 1, email="m.smith@example.org"), clinic.stock.lot),
-        (add_patient(clinic, 2, given_name="John"), clinic.stock.lot),
-        (add_patient(clinic, 3, given_name="Ann"), clinic.stock.soon),
+        (clinic_patient(clinic, 1, email="m.smith@example.org"), clinic.stock.lot),
+        (clinic_patient(clinic, 2, given_name="John"), clinic.stock.lot),
+        (clinic_patient(clinic, 3, given_name="Ann"), clinic.stock.soon),
     ]
     for patient, lot in people:
-        course = start_course(uow, patient)
+        course = start_dose_course(uow, patient)
         record_administration(
             uow, clinic.nurse, given_input(patient, due_appointment(uow, course), lot), today=TODAY
         )

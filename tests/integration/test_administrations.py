@@ -46,22 +46,21 @@ from clinic_app.services.commands.clinical_record import (
 from clinic_app.services.commands.recording import record_administration, record_not_given
 from clinic_app.services.queries import recording as recording_queries
 from clinic_app.services.queries.recording import Refused, prepare_administration
-from tests.integration.dose_helpers import (
-    TODAY,
+from tests.builders import RECORDING_TODAY as TODAY
+from tests.builders import (
     Clinic,
     add_lab,
     add_lot,
-    add_patient,
     add_session,
     book_into,
-    build_clinic,
+    clinic_patient,
     due_appointment,
     given_input,
     lot_remaining,
+    make_actor,
     open_doses,
-    start_course,
+    start_dose_course,
 )
-from tests.integration.helpers import make_actor
 
 HOLD_DECISION = DecisionInput(
     topic="platelet_hold",
@@ -69,11 +68,6 @@ HOLD_DECISION = DecisionInput(
     prescriber_name="Dr Helen Morgan",
     decided_on=TODAY,
 )
-
-
-@pytest.fixture
-def clinic(uow: UnitOfWork) -> Clinic:
-    return build_clinic(uow)
 
 
 def count(uow: UnitOfWork, model: type, *where: object) -> int:
@@ -98,8 +92,8 @@ def nothing_saved(clinic: Clinic, appointment_id: int, lot_id: int, remaining: i
 
 def test_a_booked_dose_is_recorded_completely_in_one_action(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    course = start_course(uow, patient)
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient)
     appointment = due_appointment(uow, course)
     book_into(uow, appointment, add_session(uow, TODAY)[0])
     march = TODAY + dt.timedelta(days=91)
@@ -146,8 +140,8 @@ def test_a_booked_dose_is_recorded_completely_in_one_action(clinic: Clinic) -> N
 
 def test_the_same_dose_cannot_be_recorded_twice(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     record_administration(
         uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
     )
@@ -162,8 +156,8 @@ def test_the_same_dose_cannot_be_recorded_twice(clinic: Clinic) -> None:
 def test_the_database_refuses_a_second_record_of_one_dose(clinic: Clinic) -> None:
     """Another workstation read the appointment before the first record was saved."""
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     record_administration(
         uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
     )
@@ -184,8 +178,8 @@ def test_the_database_refuses_a_second_record_of_one_dose(clinic: Clinic) -> Non
 
 def test_a_second_dose_on_the_same_day_is_refused(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    course = start_course(uow, patient, "hydroxo-standard-daily")
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient, "hydroxo-standard-daily")
     record_administration(
         uow,
         clinic.nurse,
@@ -202,8 +196,8 @@ def test_recording_is_one_transaction_with_the_replanning(
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("booking failed")
@@ -221,8 +215,8 @@ def test_a_booking_clash_costs_only_the_automatic_booking_not_the_record(
 ) -> None:
     """The dose was given: another workstation taking the next slot must not undo it."""
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     spare = add_session(uow, TODAY + dt.timedelta(days=1))[0]
 
     def clashing(session: Session, *_args: object, **_kwargs: object) -> None:
@@ -246,8 +240,8 @@ def test_a_booking_clash_costs_only_the_automatic_booking_not_the_record(
 
 def test_a_walk_in_creates_its_own_appointment_and_replans_from_it(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    course = start_course(uow, patient, start=TODAY - dt.timedelta(days=90))
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient, start=TODAY - dt.timedelta(days=90))
     first = due_appointment(uow, course)
     record_administration(
         uow,
@@ -281,8 +275,8 @@ def test_a_walk_in_creates_its_own_appointment_and_replans_from_it(clinic: Clini
 
 def test_an_early_walk_in_must_be_acknowledged(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    course = start_course(uow, patient, start=TODAY - dt.timedelta(days=30))
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient, start=TODAY - dt.timedelta(days=30))
     record_administration(
         uow,
         clinic.nurse,
@@ -306,7 +300,7 @@ def test_an_early_walk_in_must_be_acknowledged(clinic: Clinic) -> None:
 
 
 def test_a_walk_in_needs_an_active_course(clinic: Clinic) -> None:
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     with pytest.raises(UserError, match="no active course"):
         prepare_administration(clinic.uow, None, patient, today=TODAY)
 
@@ -316,8 +310,8 @@ def test_a_walk_in_needs_an_active_course(clinic: Clinic) -> None:
 
 def test_an_expired_lot_is_refused_naming_its_expiry(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     with pytest.raises(Refused, match=r"Lot CH24A117 expired on 23/11/2026: do not use it"):
         record_administration(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.expired), today=TODAY
@@ -328,8 +322,8 @@ def test_an_expired_lot_is_refused_naming_its_expiry(clinic: Clinic) -> None:
 @pytest.mark.parametrize("status", [LotStatus.RECALLED, LotStatus.QUARANTINED])
 def test_a_recalled_or_quarantined_lot_is_refused(clinic: Clinic, status: LotStatus) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     with uow.write() as session:
         session.execute(update(Lot).where(Lot.id == clinic.stock.lot).values(status=status))
     with pytest.raises(Refused, match=r"Lot CH26B310 (has been recalled|is quarantined)"):
@@ -341,8 +335,8 @@ def test_a_recalled_or_quarantined_lot_is_refused(clinic: Clinic, status: LotSta
 
 def test_a_lot_of_another_drug_is_refused(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     with pytest.raises(Refused, match=r"is cyanocobalamin .* this course is hydroxocobalamin"):
         record_administration(
             uow,
@@ -355,8 +349,8 @@ def test_a_lot_of_another_drug_is_refused(clinic: Clinic) -> None:
 def test_the_last_ampoule_goes_to_one_patient_only(clinic: Clinic) -> None:
     uow = clinic.uow
     last = add_lot(uow, clinic.stock.cobalin, "CH26Z001", TODAY + dt.timedelta(days=300), 1)
-    people = [add_patient(clinic, seed) for seed in (1, 2)]
-    appointments = [due_appointment(uow, start_course(uow, p)) for p in people]
+    people = [clinic_patient(clinic, seed) for seed in (1, 2)]
+    appointments = [due_appointment(uow, start_dose_course(uow, p)) for p in people]
     outcomes: list[object] = []
     barrier = threading.Barrier(2)
 
@@ -390,8 +384,8 @@ def test_an_empty_lot_is_refused_with_a_clear_message(
 ) -> None:
     """The stock guard itself: the last ampoule was taken between check and update."""
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     monkeypatch.setattr(recording_commands, "take_from_lot", lambda *_a, **_k: False)
     with pytest.raises(UserError, match=r"Lot CH26B310 has no doses left, .* Nothing was saved"):
         record_administration(
@@ -405,8 +399,8 @@ def test_an_empty_lot_is_refused_with_a_clear_message(
 
 def test_every_bad_field_is_named_and_nothing_is_saved(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     bad = replace(
         given_input(patient, appointment, clinic.stock.lot),
         lot_id=None,
@@ -440,8 +434,8 @@ def test_every_bad_field_is_named_and_nothing_is_saved(clinic: Clinic) -> None:
 
 def test_only_a_nurse_or_prescriber_records_an_injection(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     with pytest.raises(UserError, match="Only a nurse or prescriber can record an injection"):
         record_administration(
             uow,
@@ -453,8 +447,8 @@ def test_only_a_nurse_or_prescriber_records_an_injection(clinic: Clinic) -> None
 
 def test_the_wrong_patient_is_refused(clinic: Clinic) -> None:
     uow = clinic.uow
-    margaret, john = add_patient(clinic, 1), add_patient(clinic, 2, given_name="John")
-    appointment = due_appointment(uow, start_course(uow, margaret))
+    margaret, john = clinic_patient(clinic, 1), clinic_patient(clinic, 2, given_name="John")
+    appointment = due_appointment(uow, start_dose_course(uow, margaret))
     with pytest.raises(UserError, match="belongs to another patient"):
         prepare_administration(uow, appointment, john, today=TODAY)
     with pytest.raises(UserError, match="belongs to another patient"):
@@ -466,8 +460,8 @@ def test_the_wrong_patient_is_refused(clinic: Clinic) -> None:
 
 def test_no_dose_for_a_deceased_patient_or_an_ended_course(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    course = start_course(uow, patient)
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient)
     appointment = due_appointment(uow, course)
     with uow.write() as session:
         session.execute(
@@ -492,10 +486,10 @@ def test_no_dose_for_a_deceased_patient_or_an_ended_course(clinic: Clinic) -> No
 
 def test_the_context_shows_the_band_before_confirming(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     add_lab(uow, patient, LabTest.PLATELETS, 38, TODAY - dt.timedelta(days=20))
     context = prepare_administration(
-        uow, due_appointment(uow, start_course(uow, patient)), patient, today=TODAY
+        uow, due_appointment(uow, start_dose_course(uow, patient)), patient, today=TODAY
     )
     assert context.platelets.band is not None and context.platelets.band.id == "small-needle"
     assert context.platelets.needle_gauge == 25 and context.platelets.pressure_minutes == 10
@@ -507,9 +501,9 @@ def test_the_context_shows_the_band_before_confirming(clinic: Clinic) -> None:
 
 def test_the_small_needle_band_insists_on_needle_and_pressure(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     add_lab(uow, patient, LabTest.PLATELETS, 38, TODAY - dt.timedelta(days=20))
-    appointment = due_appointment(uow, start_course(uow, patient))
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     with pytest.raises(ValidationFailed) as failure:
         record_administration(
             uow, clinic.nurse, given_input(patient, appointment, clinic.stock.lot), today=TODAY
@@ -530,9 +524,9 @@ def test_a_hold_band_needs_a_prescriber_decision_with_name_and_date(
     clinic: Clinic, platelets: float
 ) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     add_lab(uow, patient, LabTest.PLATELETS, platelets, TODAY - dt.timedelta(days=2))
-    appointment = due_appointment(uow, start_course(uow, patient))
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     form = given_input(patient, appointment, clinic.stock.lot, needle_gauge=25, pressure_minutes=10)
     with pytest.raises(Refused) as refused:
         record_administration(uow, clinic.nurse, form, today=TODAY)
@@ -580,7 +574,7 @@ def test_a_hold_band_needs_a_prescriber_decision_with_name_and_date(
 
 def test_a_decision_about_an_older_count_does_not_unlock_a_newer_one(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     record_prescriber_decision(
         uow,
         clinic.nurse,
@@ -593,19 +587,19 @@ def test_a_decision_about_an_older_count_does_not_unlock_a_newer_one(clinic: Cli
     )
     add_lab(uow, patient, LabTest.PLATELETS, 15, TODAY - dt.timedelta(days=3))
     context = prepare_administration(
-        uow, due_appointment(uow, start_course(uow, patient)), patient, today=TODAY
+        uow, due_appointment(uow, start_dose_course(uow, patient)), patient, today=TODAY
     )
     assert "platelets_hold" in {f.code.value for f in context.findings if f.blocks}
 
 
 def test_the_band_follows_the_latest_count(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     add_lab(uow, patient, LabTest.PLATELETS, 12, TODAY - dt.timedelta(days=60))
     record_lab_result(
         uow, clinic.nurse, patient, "platelets", 160, "", TODAY - dt.timedelta(days=1), today=TODAY
     )
-    appointment = due_appointment(uow, start_course(uow, patient))
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     context = prepare_administration(uow, appointment, patient, today=TODAY)
     assert context.platelets.band is not None and context.platelets.band.id == "standard"
     assert not any(f.blocks for f in context.findings)
@@ -616,11 +610,11 @@ def test_the_band_follows_the_latest_count(clinic: Clinic) -> None:
 
 def test_a_stale_count_after_a_low_one_is_warned(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     add_lab(uow, patient, LabTest.PLATELETS, 40, TODAY - dt.timedelta(days=300))
     add_lab(uow, patient, LabTest.PLATELETS, 170, TODAY - dt.timedelta(days=120))
     context = prepare_administration(
-        uow, due_appointment(uow, start_course(uow, patient)), patient, today=TODAY
+        uow, due_appointment(uow, start_dose_course(uow, patient)), patient, today=TODAY
     )
     warnings = [f.message for f in context.findings if f.code.value == "platelets_check"]
     assert warnings == [
@@ -634,9 +628,9 @@ def test_a_stale_count_after_a_low_one_is_warned(clinic: Clinic) -> None:
 
 def test_an_inr_above_the_ceiling_needs_a_prescriber_decision(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
     add_lab(uow, patient, LabTest.INR, 3.6, TODAY - dt.timedelta(days=1))
-    appointment = due_appointment(uow, start_course(uow, patient))
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     context = prepare_administration(uow, appointment, patient, today=TODAY)
     assert context.latest_inr == (3.6, TODAY - dt.timedelta(days=1))
     assert {"anticoagulant_check_inr", "inr_above_ceiling"} <= {
@@ -661,8 +655,8 @@ def test_an_inr_above_the_ceiling_needs_a_prescriber_decision(clinic: Clinic) ->
 
 def test_sc_on_an_im_only_template_needs_a_recorded_override(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     form = given_input(patient, appointment, clinic.stock.lot, route="SC")
     with pytest.raises(Refused, match=r"allows IM only. SC needs a recorded prescriber"):
         record_administration(uow, clinic.nurse, form, today=TODAY)
@@ -680,8 +674,8 @@ def test_sc_on_an_im_only_template_needs_a_recorded_override(clinic: Clinic) -> 
 
 def test_dorsogluteal_needs_a_reason_and_an_acknowledgement(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     form = given_input(patient, appointment, clinic.stock.lot, site="dorsogluteal")
     with pytest.raises(ValidationFailed) as failure:
         record_administration(uow, clinic.nurse, form, today=TODAY)
@@ -702,8 +696,8 @@ def test_dorsogluteal_needs_a_reason_and_an_acknowledgement(clinic: Clinic) -> N
 
 def test_the_suggested_site_differs_from_the_last_one(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    course = start_course(uow, patient, "hydroxo-standard-daily")
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient, "hydroxo-standard-daily")
     record_administration(
         uow,
         clinic.nurse,
@@ -719,8 +713,8 @@ def test_the_suggested_site_differs_from_the_last_one(clinic: Clinic) -> None:
 
 def test_renal_impairment_with_cyanocobalamin_is_acknowledged_once(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic, renal_impairment=True)
-    course = start_course(uow, patient, "cyano-us-1000")
+    patient = clinic_patient(clinic, renal_impairment=True)
+    course = start_dose_course(uow, patient, "cyano-us-1000")
     form = given_input(patient, due_appointment(uow, course), clinic.stock.cyano_lot)
     with pytest.raises(ValidationFailed, match="prefers hydroxocobalamin"):
         record_administration(uow, clinic.nurse, form, today=TODAY)
@@ -743,8 +737,8 @@ def test_renal_impairment_with_cyanocobalamin_is_acknowledged_once(clinic: Clini
 
 def test_folic_acid_before_any_b12_is_acknowledged(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic, on_folic_acid=True)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic, on_folic_acid=True)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     form = given_input(patient, appointment, clinic.stock.lot)
     with pytest.raises(ValidationFailed, match="can mask anaemia"):
         record_administration(uow, clinic.nurse, form, today=TODAY)
@@ -759,9 +753,9 @@ def test_folic_acid_before_any_b12_is_acknowledged(clinic: Clinic) -> None:
 
 def test_the_context_lists_lots_with_volume_and_refusals(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     context = prepare_administration(
-        uow, due_appointment(uow, start_course(uow, patient)), patient, today=TODAY
+        uow, due_appointment(uow, start_dose_course(uow, patient)), patient, today=TODAY
     )
     assert context.patient.display_name == "SMITH, Margaret"
     assert context.target.describe() == "Dose 1 (maintenance), hydroxocobalamin 1 mg"
@@ -785,8 +779,8 @@ def test_the_context_lists_lots_with_volume_and_refusals(clinic: Clinic) -> None
 
 def test_not_given_is_recorded_with_its_reason_and_the_dose_replanned(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    course = start_course(uow, patient)
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient)
     appointment = due_appointment(uow, course)
     slot = add_session(uow, TODAY)[0]
     book_into(uow, appointment, slot)
@@ -809,8 +803,8 @@ def test_not_given_is_recorded_with_its_reason_and_the_dose_replanned(clinic: Cl
 
 def test_not_given_for_other_reasons_needs_a_note(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    appointment = due_appointment(uow, start_course(uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(uow, start_dose_course(uow, patient))
     with pytest.raises(ValidationFailed) as failure:
         record_not_given(
             uow, clinic.nurse, NotGivenInput(patient, appointment, "other"), today=TODAY
@@ -833,7 +827,7 @@ def test_not_given_for_other_reasons_needs_a_note(clinic: Clinic) -> None:
 
 def test_lab_results_are_checked_for_plausibility(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     with pytest.raises(ValidationFailed) as failure:
         record_lab_result(
             uow, clinic.nurse, patient, "platelets", 3800, "", TODAY + dt.timedelta(1), today=TODAY
@@ -852,7 +846,7 @@ def test_lab_results_are_checked_for_plausibility(clinic: Clinic) -> None:
 
 def test_prescriber_decisions_are_validated_and_audited(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     with pytest.raises(ValidationFailed) as failure:
         record_prescriber_decision(
             uow,
@@ -886,7 +880,7 @@ def test_prescriber_decisions_are_validated_and_audited(clinic: Clinic) -> None:
 def test_a_warning_acknowledged_at_course_start_is_not_asked_again(clinic: Clinic) -> None:
     """Course start (step 2) and the injection share the warning codes."""
     uow = clinic.uow
-    patient = add_patient(clinic, on_folic_acid=True)
+    patient = clinic_patient(clinic, on_folic_acid=True)
     course = courses.start_course(
         uow,
         clinic.nurse,
@@ -915,8 +909,8 @@ def test_a_broken_threshold_file_stops_recording_with_its_reason(
         raise ThresholdError("thresholds/platelets.toml", "bands[1].above", "must be a number")
 
     monkeypatch.setattr(recording_queries, "platelet_rules", broken)
-    patient = add_patient(clinic)
-    appointment = due_appointment(clinic.uow, start_course(clinic.uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(clinic.uow, start_dose_course(clinic.uow, patient))
     message = r"platelets\.toml: bands\[1\]\.above: must be a number\)\. No injection"
     with pytest.raises(UserError, match=message):
         prepare_administration(clinic.uow, appointment, patient, today=TODAY)

@@ -27,15 +27,13 @@ from clinic_app.services.commands.booking import (
 from clinic_app.services.commands.sessions import create_template, generate_sessions
 from clinic_app.services.queries.booking_options import propose_course_booking, slot_options
 from clinic_app.services.queries.calendar import patient_timeline, slot_occupancy
-from tests.integration.booking_builders import (
+from tests.builders import (
     FRIDAY,
     THURSDAY,
-    TODAY,
     TUESDAY,
     appointments,
     assert_counts_consistent,
     clinic_week,
-    nurse,
     patient,
     proposed,
     slot_counts,
@@ -44,13 +42,9 @@ from tests.integration.booking_builders import (
     start_course,
     weekly,
 )
+from tests.builders import TIMETABLE_TODAY as TODAY
 
 MONDAY, WEDNESDAY = 0, 2
-
-
-@pytest.fixture
-def amira(uow: UnitOfWork) -> Actor:
-    return nurse(uow)
 
 
 def weekday_clinics(

@@ -18,20 +18,8 @@ from clinic_app.services.commands.booking import (
 )
 from clinic_app.services.exports.calendar import appointment_uid, patient_calendar
 from clinic_app.services.queries.booking_options import propose_course_booking
-from tests.integration.booking_builders import (
-    TODAY,
-    clinic_week,
-    nurse,
-    patient,
-    proposed,
-    slots_on,
-    start_course,
-)
-
-
-@pytest.fixture
-def amira(uow: UnitOfWork) -> Actor:
-    return nurse(uow)
+from tests.builders import TIMETABLE_TODAY as TODAY
+from tests.builders import clinic_week, patient, proposed, slots_on, start_course
 
 
 def events(data: bytes) -> list[dict[str, object]]:

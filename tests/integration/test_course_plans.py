@@ -27,21 +27,23 @@ from clinic_app.services.planning.nightly_refresh import refresh_all_plans
 from clinic_app.services.queries.booking_options import propose_course_booking
 from clinic_app.services.queries.courses import course_timeline
 from clinic_app.services.queries.rebooking import rebooking_list
-from tests.integration.booking_builders import FRIDAY, TUESDAY, weekly
-from tests.integration.course_helpers import (
+from tests.builders import (
+    FRIDAY,
     MONDAY,
+    TUESDAY,
     add_patient,
     book,
     give,
     live,
+    make_actor,
     mark,
     row_for,
     rows,
     slot_count,
     start,
     stock,
+    weekly,
 )
-from tests.integration.helpers import make_actor
 
 LOADING, MAINTENANCE, REVIEW, MONITORING = (
     Phase.LOADING,

@@ -31,13 +31,14 @@ from clinic_app.services.commands.courses import (
 )
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.courses import EntryKind, course_timeline, get_course, list_courses
-from tests.integration.course_helpers import (
+from tests.builders import (
     MONDAY,
     add_patient,
     audit_actions,
     book,
     give,
     live,
+    make_actor,
     mark,
     row_for,
     rows,
@@ -45,7 +46,6 @@ from tests.integration.course_helpers import (
     start,
     stock,
 )
-from tests.integration.helpers import make_actor
 
 
 def _count(uow: UnitOfWork, model: type) -> int:

@@ -28,7 +28,7 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.upkeep import UpkeepResult, run_daily_upkeep
 from clinic_app.services.queries.upkeep import UPKEEP_JOB, upkeep_due
 from clinic_app.services.queries.users import list_active_users
-from tests.integration.helpers import make_actor
+from tests.builders import make_actor
 
 TODAY = dt.date(2026, 11, 21)
 

@@ -72,7 +72,7 @@ def test_demo_goes_only_into_an_empty_clinic(uow: UnitOfWork) -> None:
 
 def test_new_rows_after_the_demo_get_fresh_ids(uow: UnitOfWork) -> None:
     """The demo numbers rows itself; the database's counters must carry on after it."""
-    from tests.integration.helpers import details, make_actor
+    from tests.builders import details, make_actor
 
     create_demo_clinic(uow, patients=20, today=TODAY)
     created = create_patient(uow, make_actor(uow, "New Person"), details(999))

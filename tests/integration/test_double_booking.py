@@ -20,7 +20,8 @@ from clinic_app.domain.codes import AppointmentStatus, PatientStatus, Phase, Sex
 from clinic_app.persistence.models import Appointment, Patient, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.sessions import SessionDetails, create_session
-from tests.integration.booking_builders import TODAY, nurse, slot_counts
+from tests.builders import TIMETABLE_TODAY as TODAY
+from tests.builders import nurse, slot_counts
 from tests.integration.booking_race import book_all
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from clinic_app.domain.permissions import Action
 from clinic_app.persistence.models import AuditEvent, ClinicSetting
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.envelope import JobWork, NotPermitted, Work, command, job
-from tests.integration.helpers import make_actor
+from tests.builders import make_actor
 
 
 def _settings(uow: UnitOfWork) -> list[str]:

@@ -8,13 +8,11 @@ import json
 from dataclasses import replace
 from typing import Any
 
-import pytest
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 
 from clinic_app.domain.codes import LabTest
 from clinic_app.domain.recording_rules import DecisionInput, NotGivenInput
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.recording import record_administration, record_not_given
 from clinic_app.services.exports.fhir import (
     NHS_NUMBER_SYSTEM,
@@ -23,22 +21,16 @@ from clinic_app.services.exports.fhir import (
     export_bundle,
     write_bundle,
 )
-from tests.integration.dose_helpers import (
-    TODAY,
+from tests.builders import RECORDING_TODAY as TODAY
+from tests.builders import (
     Clinic,
     add_lab,
-    add_patient,
-    build_clinic,
+    clinic_patient,
     due_appointment,
     given_input,
-    start_course,
+    start_dose_course,
+    valid_nhs_number,
 )
-from tests.integration.helpers import valid_nhs_number
-
-
-@pytest.fixture
-def clinic(uow: UnitOfWork) -> Clinic:
-    return build_clinic(uow)
 
 
 def resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
@@ -47,8 +39,8 @@ def resources(bundle: dict[str, Any]) -> list[dict[str, Any]]:
 
 def test_a_given_dose_exports_as_a_valid_medication_administration(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    course = start_course(uow, patient)
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient)
     record_administration(
         uow,
         clinic.nurse,
@@ -99,8 +91,8 @@ def test_a_given_dose_exports_as_a_valid_medication_administration(clinic: Clini
 
 def test_not_given_exports_with_status_reason(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
-    course = start_course(uow, patient)
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient)
     record_not_given(
         uow,
         clinic.nurse,
@@ -118,9 +110,9 @@ def test_not_given_exports_with_status_reason(clinic: Clinic) -> None:
 
 def test_sites_without_a_code_are_text_and_sc_is_coded(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic)
+    patient = clinic_patient(clinic)
     add_lab(uow, patient, LabTest.PLATELETS, 200, TODAY)
-    course = start_course(uow, patient)
+    course = start_dose_course(uow, patient)
     form = given_input(
         patient,
         due_appointment(uow, course),
@@ -140,9 +132,9 @@ def test_sites_without_a_code_are_text_and_sc_is_coded(clinic: Clinic) -> None:
 
 def test_the_export_filters_and_streams(clinic: Clinic) -> None:
     uow = clinic.uow
-    first, second = add_patient(clinic, 1), add_patient(clinic, 2)
+    first, second = clinic_patient(clinic, 1), clinic_patient(clinic, 2)
     for patient, day in ((first, TODAY - dt.timedelta(days=10)), (second, TODAY)):
-        course = start_course(uow, patient, start=day)
+        course = start_dose_course(uow, patient, start=day)
         record_administration(
             uow,
             clinic.nurse,

@@ -6,10 +6,7 @@ import csv
 import datetime as dt
 import io
 
-import pytest
-
 from clinic_app.domain.recording_rules import NotGivenInput
-from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.recording import record_administration, record_not_given
 from clinic_app.services.queries.lot_trace import (
     CSV_COLUMNS,
@@ -17,24 +14,18 @@ from clinic_app.services.queries.lot_trace import (
     trace_csv,
     trace_lot,
 )
-from tests.integration.dose_helpers import (
-    TODAY,
+from tests.builders import RECORDING_TODAY as TODAY
+from tests.builders import (
     Clinic,
-    add_patient,
-    build_clinic,
+    clinic_patient,
     due_appointment,
     given_input,
-    start_course,
+    start_dose_course,
 )
 
 
-@pytest.fixture
-def clinic(uow: UnitOfWork) -> Clinic:
-    return build_clinic(uow)
-
-
 def give(clinic: Clinic, patient: int, lot: int, day: dt.date, **changes: object) -> None:
-    course = start_course(clinic.uow, patient, start=day)
+    course = start_dose_course(clinic.uow, patient, start=day)
     record_administration(
         clinic.uow,
         clinic.nurse,
@@ -45,7 +36,7 @@ def give(clinic: Clinic, patient: int, lot: int, day: dt.date, **changes: object
 
 def test_every_recipient_is_listed_with_contact_details(clinic: Clinic) -> None:
     uow = clinic.uow
-    margaret = add_patient(
+    margaret = clinic_patient(
         clinic,
         1,
         email="m.smith@example.org",
@@ -53,8 +44,10 @@ def test_every_recipient_is_listed_with_contact_details(clinic: Clinic) -> None:
         town="Leeds",
         postcode="LS1 4AP",
     )
-    john = add_patient(clinic, 2, given_name="John", family_name="O'Neill", phone="0113 496 0000")
-    other = add_patient(clinic, 3, given_name="Ann")
+    john = clinic_patient(
+        clinic, 2, given_name="John", family_name="O'Neill", phone="0113 496 0000"
+    )
+    other = clinic_patient(clinic, 3, given_name="Ann")
     give(clinic, john, clinic.stock.lot, TODAY - dt.timedelta(days=7), side="right")
     give(clinic, margaret, clinic.stock.lot, TODAY)
     give(clinic, other, clinic.stock.soon, TODAY)  # another lot: not listed
@@ -83,7 +76,7 @@ def test_every_recipient_is_listed_with_contact_details(clinic: Clinic) -> None:
 
 def test_the_csv_has_one_row_per_dose_and_defuses_formulas(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = add_patient(clinic, 1, given_name="=HYPERLINK(x)")
+    patient = clinic_patient(clinic, 1, given_name="=HYPERLINK(x)")
     give(clinic, patient, clinic.stock.lot, TODAY)
     rows = list(csv.reader(io.StringIO(trace_csv(trace_lot(uow, "CH26B310").rows))))
     assert tuple(rows[0]) == CSV_COLUMNS
@@ -103,7 +96,7 @@ def test_an_unknown_lot_traces_to_nobody(clinic: Clinic) -> None:
 
 def test_a_long_trace_pages(clinic: Clinic) -> None:
     for seed in range(1, 6):
-        give(clinic, add_patient(clinic, seed), clinic.stock.lot, TODAY)
+        give(clinic, clinic_patient(clinic, seed), clinic.stock.lot, TODAY)
     first = trace_lot(clinic.uow, "CH26B310", offset=0, limit=3)
     rest = trace_lot(clinic.uow, "CH26B310", offset=3, limit=3)
     assert len(first.rows) == 3 and len(rest.rows) == 2

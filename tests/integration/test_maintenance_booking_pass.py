@@ -22,24 +22,18 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.booking import book_appointment, keep_maintenance_booked
 from clinic_app.services.commands.courses import end_course
 from clinic_app.services.commands.rebooking import cancel_session
-from tests.integration.booking_builders import (
-    TODAY,
+from tests.builders import TIMETABLE_TODAY as TODAY
+from tests.builders import (
+    add_user,
     appointments,
     assert_counts_consistent,
     clinic_week,
-    nurse,
     patient,
     proposed,
     start_course,
 )
-from tests.integration.helpers import add_user
 
 COURSES = 6
-
-
-@pytest.fixture
-def amira(uow: UnitOfWork) -> Actor:
-    return nurse(uow)
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ from clinic_app.persistence.store import job_runs
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.planning.nightly_refresh import REFRESH_JOB
 from clinic_app.services.queries.upkeep import UPKEEP_JOB, upkeep_due
-from tests.integration.helpers import add_user
+from tests.builders import add_user
 
 
 def _script_directory() -> ScriptDirectory:

@@ -24,7 +24,7 @@ from clinic_app.services.planning.nightly_refresh import (
     REFRESH_JOB,
     refresh_all_plans,
 )
-from tests.integration.helpers import make_actor
+from tests.builders import make_actor
 
 DEMO_DAY = dt.date(2026, 3, 10)
 LIVE = (AppointmentStatus.PROPOSED, AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)

@@ -14,7 +14,7 @@ from clinic_app.persistence.models import AuditEvent, Patient
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.patients import create_patient, update_patient
 from clinic_app.services.queries.patients import get_patient
-from tests.integration.helpers import details, make_actor
+from tests.builders import details, make_actor
 
 
 def test_create_then_read_back(uow: UnitOfWork) -> None:

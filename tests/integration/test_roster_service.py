@@ -9,7 +9,7 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.patients import create_patient, update_patient
 from clinic_app.services.queries.patients import get_patient
 from clinic_app.services.queries.roster import RosterQuery, RosterSort, count_roster, search_roster
-from tests.integration.helpers import details, make_actor
+from tests.builders import details, make_actor
 
 PEOPLE = [
     ("Margaret", "Smith", dt.date(1950, 4, 3)),

@@ -26,10 +26,9 @@ from clinic_app.services.commands.sessions import (
 )
 from clinic_app.services.queries.calendar import slot_occupancy
 from clinic_app.services.queries.rebooking import rebooking_list
-from tests.integration.booking_builders import (
+from tests.builders import (
     FRIDAY,
     THURSDAY,
-    TODAY,
     TUESDAY,
     assert_counts_consistent,
     clinic_week,
@@ -40,6 +39,7 @@ from tests.integration.booking_builders import (
     start_course,
     weekly,
 )
+from tests.builders import TIMETABLE_TODAY as TODAY
 
 GOOD_FRIDAY = dt.date(2027, 3, 26)
 
@@ -58,11 +58,6 @@ def counts(uow: UnitOfWork) -> tuple[int, int]:
             session.scalar(select(func.count()).select_from(ClinicSession)) or 0,
             session.scalar(select(func.count()).select_from(Slot)) or 0,
         )
-
-
-@pytest.fixture
-def amira(uow: UnitOfWork) -> Actor:
-    return nurse(uow)
 
 
 def book_first_dose(uow: UnitOfWork, actor: Actor, seed: int, slot_id: int) -> int:

@@ -17,7 +17,7 @@ from clinic_app.persistence.models import AuditEvent, ClinicSetting
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.queries.settings import load_settings
-from tests.integration.helpers import make_actor
+from tests.builders import make_actor
 
 
 @pytest.fixture

@@ -30,12 +30,8 @@ from clinic_app.services.queries.stock import (
     lot_page,
     low_stock,
 )
-from tests.integration.dose_helpers import TODAY, Clinic, build_clinic, lot_remaining
-
-
-@pytest.fixture
-def clinic(uow: UnitOfWork) -> Clinic:
-    return build_clinic(uow)
+from tests.builders import RECORDING_TODAY as TODAY
+from tests.builders import Clinic, lot_remaining
 
 
 def ledger(uow: UnitOfWork, lot_id: int) -> list[tuple[str, int, str]]:

@@ -9,16 +9,8 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.booking import book_appointment
 from clinic_app.services.commands.rebooking import add_closure, cancel_session
 from clinic_app.services.queries import timetable
-from tests.integration.booking_builders import (
-    TODAY,
-    clinic_week,
-    nurse,
-    patient,
-    proposed,
-    slots_on,
-    start_course,
-)
-from tests.integration.helpers import add_user
+from tests.builders import TIMETABLE_TODAY as TODAY
+from tests.builders import add_user, clinic_week, nurse, patient, proposed, slots_on, start_course
 
 TUESDAY = dt.date(2027, 2, 2)
 

@@ -12,7 +12,7 @@ from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.patients import create_patient
-from tests.integration.helpers import details, make_actor
+from tests.builders import details, make_actor
 
 TODAY = dt.date(2026, 11, 21)
 

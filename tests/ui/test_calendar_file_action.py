@@ -18,7 +18,8 @@ from clinic_app.services.exports.calendar import appointment_uid
 from clinic_app.services.queries.booking_options import propose_course_booking
 from clinic_app.ui.calendar_file_action import export_patient_calendar, saved_message
 from clinic_app.ui.ops import Ops
-from tests.integration.booking_builders import TODAY, clinic_week, nurse, patient, start_course
+from tests.builders import TIMETABLE_TODAY as TODAY
+from tests.builders import clinic_week, nurse, patient, start_course
 
 
 class Spy:

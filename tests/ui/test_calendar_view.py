@@ -24,14 +24,8 @@ from clinic_app.ui.calendar_view import CalendarView
 from clinic_app.ui.day_model import DayModel
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.week_model import DOSE_MIME, WeekModel
-from tests.integration.booking_builders import (
-    TODAY,
-    clinic_week,
-    patient,
-    proposed,
-    slots_on,
-    start_course,
-)
+from tests.builders import TIMETABLE_TODAY as TODAY
+from tests.builders import clinic_week, patient, proposed, slots_on, start_course
 
 TUESDAY = dt.date(2027, 2, 2)
 

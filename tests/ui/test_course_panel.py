@@ -24,7 +24,7 @@ from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.start_course_dialog import StartCourseDialog
 from clinic_app.ui.timeline_model import KIND_ROLE, STATUS, TimelineModel
-from tests.integration.helpers import details, make_actor
+from tests.builders import details, make_actor
 from tests.ui.conftest import TODAY
 
 LIBRARY = load_protocol_library()

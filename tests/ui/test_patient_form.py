@@ -10,7 +10,7 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.queries.patients import get_patient
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.patient_form import PatientForm
-from tests.integration.helpers import valid_nhs_number
+from tests.builders import valid_nhs_number
 from tests.ui.conftest import TODAY
 
 

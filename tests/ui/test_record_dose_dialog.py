@@ -45,15 +45,15 @@ from clinic_app.services.queries.recording import AdministrationRecord
 from clinic_app.services.queries.users import list_active_users
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.record_dose_dialog import RecordDoseDialog, prepare
-from tests.integration.dose_helpers import (
-    TODAY,
+from tests.builders import RECORDING_TODAY as TODAY
+from tests.builders import (
     Clinic,
     add_lab,
-    add_patient,
     build_clinic,
+    clinic_patient,
     due_appointment,
     given_input,
-    start_course,
+    start_dose_course,
 )
 
 Field = TypeVar("Field", bound=QWidget)
@@ -71,8 +71,8 @@ def scene(sqlite_url: str) -> Iterator[Scene]:
     engine = create_engine(sqlite_url)
     upgrade_database(engine, backup=False)
     clinic = build_clinic(UnitOfWork(engine))
-    patient = add_patient(clinic)
-    appointment = due_appointment(clinic.uow, start_course(clinic.uow, patient))
+    patient = clinic_patient(clinic)
+    appointment = due_appointment(clinic.uow, start_dose_course(clinic.uow, patient))
     yield Scene(clinic, patient, appointment)
     engine.dispose()
 
@@ -315,8 +315,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = create_engine(f"sqlite:///{path}")
     upgrade_database(engine, backup=False)
     clinic = build_clinic(UnitOfWork(engine))
-    patient = add_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
-    start_course(clinic.uow, patient)
+    patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    start_dose_course(clinic.uow, patient)
     engine.dispose()
     return path
 

@@ -20,19 +20,19 @@ from clinic_app.services.queries.session_templates import list_templates
 from clinic_app.ui.form_dialog import FormDialog
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.sessions_panel import SessionsPanel
-from tests.ui.sessions_builders import (
+from tests.builders import (
     FIRST_THURSDAY,
     FIRST_TUESDAY,
-    TODAY,
     Timetable,
     book_first_dose,
-    build,
+    build_timetable,
 )
+from tests.builders import TIMETABLE_TODAY as TODAY
 
 
 @pytest.fixture
 def timetable_clinic(clinic: UnitOfWork) -> Timetable:
-    return build(clinic)
+    return build_timetable(clinic)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.queries.users import list_active_users
 from clinic_app.ui.first_run import FirstRunDialog
 from clinic_app.ui.user_picker import UserPickerDialog
-from tests.integration.helpers import add_user
+from tests.builders import add_user
 
 
 def test_first_run_offers_the_demo_clinic(qtbot: QtBot) -> None:

@@ -22,14 +22,14 @@ from clinic_app.services.queries.stock import LotRow, get_lot, lot_page
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.stock_models import LOT_ID_ROLE, LotTableModel
 from clinic_app.ui.stock_panel import ReceiveLotDialog, StockPanel
-from tests.integration.dose_helpers import (
-    TODAY,
+from tests.builders import RECORDING_TODAY as TODAY
+from tests.builders import (
     Clinic,
-    add_patient,
     build_clinic,
+    clinic_patient,
     due_appointment,
     given_input,
-    start_course,
+    start_dose_course,
 )
 
 
@@ -85,8 +85,8 @@ def test_lots_are_listed_by_expiry_with_what_needs_attention(
 def give_doses(clinic: Clinic, patients: int) -> None:
     """A dose from lot CH26B310 to each of ``patients`` new patients, Patient1 onwards."""
     for seed in range(1, patients + 1):
-        patient = add_patient(clinic, seed, given_name=f"Patient{seed}")
-        course = start_course(clinic.uow, patient)
+        patient = clinic_patient(clinic, seed, given_name=f"Patient{seed}")
+        course = start_dose_course(clinic.uow, patient)
         record_administration(
             clinic.uow,
             clinic.nurse,
