@@ -40,6 +40,10 @@ def create_engine(url: str, *, echo: bool = False) -> Engine:
     return sa_create_engine(parsed, echo=echo, pool_pre_ping=True)
 
 
+#: How much of the database file SQLite may map into memory for reading.
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling would defer BEGIN; we emit it ourselves below.
     dbapi_connection.isolation_level = None
@@ -51,6 +55,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         if mode != "memory":
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = FULL")
+        # Reads from the OS page cache rather than through read() calls: a search on a
+        # 600 MB clinic then no longer waits on I/O while another process writes (the
+        # day's upkeep). Writes still go through the WAL, so nothing about durability
+        # changes.
+        cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
     finally:
         cursor.close()
 
