@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 
 from clinic_app.clinic_db import ClinicDatabase, open_clinic_database
 from clinic_app.demo.clinic import create_demo_clinic
+from clinic_app.domain.changes import Change, Changes
 from clinic_app.services.commands.users import create_first_user
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.upkeep import upkeep_due
@@ -92,7 +93,8 @@ def _start_daily_upkeep(database: ClinicDatabase, user: UserSummary, window: Mai
 
     def done(summary: str) -> None:
         window.statusBar().showMessage(summary, 15_000)
-        window.refresh_after_change()
+        # The upkeep may have added sessions, re-planned courses and booked doses.
+        window.ops.announce(Changes.of(Change.SESSIONS, Change.COURSES, Change.BOOKINGS))
 
     def failed(problem: str) -> None:
         window.statusBar().showMessage(f"Daily upkeep did not finish: {problem}", 30_000)

@@ -37,12 +37,6 @@ if TYPE_CHECKING:
     from clinic_app.ui.sessions_panel import SessionsPanel
     from clinic_app.ui.stock_panel import StockPanel
 
-#: What a section's own saves (not yet through ops) change, for the other screens.
-_PANEL_CHANGES = {
-    "StockPanel": (Change.STOCK,),
-    "SessionsPanel": (Change.SESSIONS, Change.BOOKINGS),
-}
-
 #: The sections after "Patients", built the first time they are shown: a receptionist
 #: searching the roster at 08:00 should not wait for the week view and the stock list.
 SECTION_TITLES = ("Patients", "Clinic calendar", "Stock", "Sessions")
@@ -115,12 +109,8 @@ class MainWindow(QMainWindow):
         self.roster.patient_selected.connect(self.show_patient)
         self.patient_form.saved.connect(self._patient_saved)
         self.patient_form.save_finished.connect(self._save_finished)
-        # Commands through ops say what they changed; the screens not yet on ops say
-        # which kinds their own saves touch.
+        # Every command goes through ops, which says what it changed.
         self.ops.changed.connect(self.apply_changes)
-        self.course_panel.changed.connect(
-            lambda: self.apply_changes(Changes.of(Change.COURSES, Change.BOOKINGS))
-        )
         self.roster.refresh()
         self.roster.search.setFocus()
 
@@ -269,9 +259,6 @@ class MainWindow(QMainWindow):
     def _install_section(
         self, index: int, panel: CalendarView | StockPanel | SessionsPanel
     ) -> None:
-        if panel is not self._calendar:  # the calendar writes through ops
-            kinds = _PANEL_CHANGES[type(panel).__name__]
-            panel.changed.connect(lambda: self.apply_changes(Changes.of(*kinds)))
         current = self.sections.currentIndex()
         blocked = self.sections.blockSignals(True)
         placeholder = self.sections.widget(index)
@@ -286,7 +273,6 @@ class MainWindow(QMainWindow):
         from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
 
         dialog = ClinicSettingsDialog(self.ops, parent=self)
-        dialog.saved.connect(lambda _changed: self.apply_changes(Changes.of(*Change)))
         dialog.open()
         return dialog
 
@@ -341,10 +327,6 @@ class MainWindow(QMainWindow):
             self._calendar.set_patient(patient_id)
         self.record_action.setEnabled(patient_id is not None)
         self.calendar_file_action.setEnabled(patient_id is not None)
-
-    def refresh_after_change(self) -> None:
-        """Refresh everything (after the daily upkeep, which can change any of it)."""
-        self.apply_changes(Changes.of(*Change))
 
     def apply_changes(self, changes: Changes) -> None:
         """Refresh only the screens that show what changed."""
