@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from icalendar import Calendar
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -62,7 +61,7 @@ def export_patient_calendar(
         if not path.suffix:
             path = path.with_suffix(".ics")
 
-        def write(_uow: Any) -> str | None:
+        def write() -> str | None:
             try:
                 path.write_bytes(data)
             except OSError as error:
@@ -75,7 +74,7 @@ def export_patient_calendar(
             else:
                 done(path)
 
-        ops.read(write, written)
+        ops.background(write, written)
 
     ops.read(
         lambda uow: patient_calendar(uow, patient_id),

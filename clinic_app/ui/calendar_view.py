@@ -691,7 +691,6 @@ class CalendarView(QWidget):
 
     def _refused_and_reload(self, error: Exception) -> None:
         """A booking the database refused (a slot just taken): say so, show it as it is."""
-        self.show_message(error_text(error), error=True)
         self.refresh(then=lambda: self.show_message(error_text(error), error=True))
 
     def show_message(self, text: str, *, error: bool = False) -> None:

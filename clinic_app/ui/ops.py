@@ -95,6 +95,10 @@ class Ops(QObject):
         uow = self._uow
         self._runner.run(lambda: query(uow), done, self._on_error(failed))
 
+    def background(self, work: Callable[[], T], done: Callable[[T], None]) -> None:
+        """Run file work that needs no database (writing an export) off the GUI thread."""
+        self._runner.run(work, done, self._on_error(None))
+
     def write(
         self,
         command: Callable[[Any, Actor], Done[T]],
