@@ -127,6 +127,8 @@ class AdministrationStatus(Labelled):
 
     COMPLETED = "completed"
     NOT_DONE = "not-done"
+    #: Recorded by mistake: kept (never deleted), no longer counted as a dose given.
+    ENTERED_IN_ERROR = "entered-in-error"
 
 
 class NotGivenReason(Labelled):
@@ -146,6 +148,44 @@ class LabTest(Labelled):
     MMA = "mma"
     POTASSIUM = "potassium"
     INR = "inr"
+    RETICULOCYTES = "reticulocytes"
+
+
+class LabResultStatus(Labelled):
+    """FHIR Observation.status: a mistyped result is marked, never deleted."""
+
+    FINAL = "final"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class AnticoagulantClass(Labelled):
+    """Which kind of anticoagulant: only a vitamin K antagonist is measured by the INR."""
+
+    VKA = "vka"
+    DOAC = "doac"
+    HEPARIN = "heparin"
+
+
+class Profession(Labelled):
+    """A prescriber's profession; each has its own UK register for the number."""
+
+    DOCTOR = "doctor"
+    NURSE = "nurse"
+    PHARMACIST = "pharmacist"
+
+    @property
+    def register(self) -> str:
+        """The register that holds the number: GMC, NMC or GPhC."""
+        return {"doctor": "GMC", "nurse": "NMC", "pharmacist": "GPhC"}[self.value]
+
+    @property
+    def label(self) -> str:
+        # Its own words: "nurse" is also a Role value, labelled differently.
+        return {
+            "doctor": "Doctor (GMC)",
+            "nurse": "Nurse or midwife prescriber (NMC)",
+            "pharmacist": "Pharmacist prescriber (GPhC)",
+        }[self.value]
 
 
 class RecallMethod(Labelled):
@@ -202,6 +242,11 @@ _LABELS: dict[str, str] = {
     "vastus_lateralis": "Vastus lateralis (thigh)",
     "dorsogluteal": "Dorsogluteal (buttock)",
     "not-done": "Not given",
+    "entered-in-error": "Entered in error",
+    "vka": "Vitamin K antagonist (e.g. warfarin)",
+    "doac": "DOAC (apixaban, rivaroxaban, edoxaban, dabigatran)",
+    "heparin": "Heparin (e.g. enoxaparin, dalteparin)",
+    "reticulocytes": "Reticulocytes",
     "b12": "Serum B12",
     "hb": "Haemoglobin (Hb)",
     "mcv": "MCV",

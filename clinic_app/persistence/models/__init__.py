@@ -18,6 +18,7 @@ from clinic_app.persistence.models.clinical_record import (
 from clinic_app.persistence.models.course import Course
 from clinic_app.persistence.models.job_run import JobRun
 from clinic_app.persistence.models.patient import Patient
+from clinic_app.persistence.models.prescriber import Prescriber
 from clinic_app.persistence.models.recall import RecallContact
 from clinic_app.persistence.models.stock import Lot, Product, StockMovement
 from clinic_app.persistence.models.user import User
@@ -34,6 +35,7 @@ __all__ = [
     "LabResult",
     "Lot",
     "Patient",
+    "Prescriber",
     "PrescriberDecision",
     "Product",
     "RecallContact",

@@ -71,6 +71,10 @@ class Administration(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     next_due_date: Mapped[dt.date | None] = mapped_column(Date)
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: Why a record was marked entered-in-error, by whom and when (never deleted).
+    error_reason: Mapped[str] = mapped_column(Text, default="")
+    error_marked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    error_marked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         CheckConstraint(
@@ -83,6 +87,9 @@ class Administration(Base):
             name="completed_is_complete",
         ),
         CheckConstraint("volume_ml IS NULL OR volume_ml > 0", name="volume_positive"),
+        CheckConstraint(
+            "status <> 'entered-in-error' OR error_reason <> ''", name="error_has_reason"
+        ),
         # The same dose can never be recorded as given twice.
         Index(
             "uq_administrations_given_appointment",

@@ -24,6 +24,8 @@ class Course(Base):
     protocol_snapshot: Mapped[str] = mapped_column(Text)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
     start_date: Mapped[dt.date] = mapped_column(Date)
+    #: From the clinic's list of prescribers; None only on courses started before it.
+    prescriber_id: Mapped[int | None] = mapped_column(ForeignKey("prescribers.id"))
     prescriber_name: Mapped[str] = mapped_column(String(120), default="")
     #: 1.5 means 50% more frequent maintenance (a 3-month interval becomes 2 months).
     interval_factor: Mapped[float] = mapped_column(Float, default=1.0)

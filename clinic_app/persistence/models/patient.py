@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from clinic_app.domain.codes import ContactPreference, PatientStatus, Sex
+from clinic_app.domain.codes import AnticoagulantClass, ContactPreference, PatientStatus, Sex
 from clinic_app.persistence.base import Base, UtcDateTime, sort_key_type, utcnow
 from clinic_app.persistence.models.columns import coded
 
@@ -43,6 +43,12 @@ class Patient(Base):
     anticoagulant: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Which anticoagulant (warfarin, apixaban...), so the nurse knows whether INR applies.
     anticoagulant_name: Mapped[str] = mapped_column(String(60), default="")
+    anticoagulant_class: Mapped[AnticoagulantClass | None] = mapped_column(
+        coded(AnticoagulantClass, "anticoagulant_class")
+    )
+    #: The patient's own INR target range (warfarin); the clinic's ceiling applies without.
+    inr_target_low: Mapped[float | None] = mapped_column(Float)
+    inr_target_high: Mapped[float | None] = mapped_column(Float)
     on_folic_acid: Mapped[bool] = mapped_column(Boolean, default=False)
     bariatric_surgery: Mapped[bool] = mapped_column(Boolean, default=False)
     ileal_resection: Mapped[bool] = mapped_column(Boolean, default=False)

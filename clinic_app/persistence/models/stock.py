@@ -40,6 +40,8 @@ class Product(Base):
     multi_dose: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Comma-separated routes the product's licence allows ("IM" or "IM,SC").
     licensed_routes: Mapped[str] = mapped_column(String(20), default="IM")
+    #: Days an opened multi-dose vial may be used (from the product information).
+    in_use_days: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     __table_args__ = (
@@ -58,6 +60,8 @@ class Lot(Base):
     quantity_received: Mapped[int] = mapped_column(Integer)
     quantity_remaining: Mapped[int] = mapped_column(Integer)
     supplier: Mapped[str] = mapped_column(String(80), default="")
+    #: When the vial in use was first opened (multi-dose products): starts its in-use expiry.
+    opened_on: Mapped[dt.date | None] = mapped_column(Date)
     received_on: Mapped[dt.date] = mapped_column(Date)
     received_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[LotStatus] = mapped_column(
