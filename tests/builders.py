@@ -471,6 +471,7 @@ def add_product(
     container_ml: float = 1.0,
     routes: str = "IM",
     strength: int = 1000,
+    in_use_days: int | None = None,
 ) -> int:
     """Written as a row: the clinic's product list is set up outside the app."""
     with uow.write() as session:
@@ -482,6 +483,7 @@ def add_product(
             container_volume_ml=container_ml,
             multi_dose=container_ml > 1,
             licensed_routes=routes,
+            in_use_days=in_use_days,
             active=True,
         )
         session.add(product)

@@ -184,6 +184,7 @@ class _Builder:
                 "container_volume_ml": 1.0,
                 "multi_dose": False,
                 "licensed_routes": "IM",
+                "in_use_days": None,
                 "active": True,
             },
             {
@@ -194,6 +195,7 @@ class _Builder:
                 "container_volume_ml": 1.0,
                 "multi_dose": False,
                 "licensed_routes": "IM",
+                "in_use_days": None,
                 "active": True,
             },
             {
@@ -204,6 +206,9 @@ class _Builder:
                 "container_volume_ml": 10.0,
                 "multi_dose": True,
                 "licensed_routes": "IM,SC",
+                # USP <797>: an opened multi-dose vial is used for at most 28 days unless
+                # its label says otherwise (the clinic enters its own product's figure).
+                "in_use_days": 28,
                 "active": True,
             },
         ]

@@ -36,6 +36,9 @@ class Severity(StrEnum):
 class FindingCode(StrEnum):
     LOT_EXPIRED = "lot_expired"
     LOT_EXPIRES_SOON = "lot_expires_soon"
+    LOT_IN_USE_EXPIRED = "lot_in_use_expired"
+    LOT_IN_USE_ENDS_TODAY = "lot_in_use_ends_today"
+    LOT_VIAL_OPENED_NOW = "lot_vial_opened_now"
     LOT_RECALLED = "lot_recalled"
     LOT_QUARANTINED = "lot_quarantined"
     LOT_EMPTY = "lot_empty"
@@ -117,6 +120,17 @@ class LotFacts:
     container_volume_ml: float
     multi_dose: bool
     licensed_routes: tuple[str, ...]
+    #: When the multi-dose vial in use was first opened, and for how many days an
+    #: opened vial may be used (from the product information); None when not known.
+    opened_on: dt.date | None = None
+    in_use_days: int | None = None
+
+    @property
+    def in_use_expiry(self) -> dt.date | None:
+        """The last day the opened vial may be used, like a printed expiry."""
+        if not self.multi_dose or self.opened_on is None or self.in_use_days is None:
+            return None
+        return self.opened_on + dt.timedelta(days=self.in_use_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +189,8 @@ class Choice:
     route: str
     site: SiteChoice | None
     site_reason: str = ""
+    #: The nurse opened a new vial of a multi-dose lot for this dose.
+    new_vial: bool = False
 
 
 @dataclass(frozen=True)
@@ -202,7 +218,12 @@ def check_administration(facts: CheckFacts, choice: Choice) -> Findings:
     found += patient_findings(facts)
     if choice.lot is not None:
         found += lot_findings(
-            choice.lot, facts.drug, facts.today, facts.expiry_warning_days, facts.dose_micrograms
+            choice.lot,
+            facts.drug,
+            facts.today,
+            facts.expiry_warning_days,
+            facts.dose_micrograms,
+            new_vial=choice.new_vial,
         )
     found += route_findings(facts, choice)
     found += site_findings(facts, choice)
@@ -249,11 +270,18 @@ def patient_findings(facts: CheckFacts) -> list[Finding]:
 
 
 def lot_findings(
-    lot: LotFacts, drug: str, today: dt.date, warning_days: int, dose_micrograms: int
+    lot: LotFacts,
+    drug: str,
+    today: dt.date,
+    warning_days: int,
+    dose_micrograms: int,
+    *,
+    new_vial: bool = False,
 ) -> list[Finding]:
     """Why a lot cannot be used, or what to know about it (also used to list lots)."""
     found: list[Finding] = []
     number = lot.lot_number
+    found += _in_use_findings(lot, today, new_vial)
     if lot.expiry < today:
         found.append(
             Finding(
@@ -321,6 +349,49 @@ def lot_findings(
                 Finding(FindingCode.VOLUME_IMPLAUSIBLE, Severity.REFUSE, _sentence(problem), "lot")
             )
     return found
+
+
+def _in_use_findings(lot: LotFacts, today: dt.date, new_vial: bool) -> list[Finding]:
+    """An opened multi-dose vial has its own expiry, checked like the printed one."""
+    if not lot.multi_dose or lot.in_use_days is None:
+        return []
+    days = lot.in_use_days
+    if new_vial or lot.opened_on is None:
+        until = today + dt.timedelta(days=days)
+        return [
+            Finding(
+                FindingCode.LOT_VIAL_OPENED_NOW,
+                Severity.INFO,
+                f"A new vial of lot {lot.lot_number} is recorded as opened today: write the "
+                f"date on it; it may be used until {until:%d/%m/%Y} ({days} days once opened).",
+                "lot",
+            )
+        ]
+    expiry = lot.in_use_expiry
+    assert expiry is not None and lot.opened_on is not None
+    opened = f"{lot.opened_on:%d/%m/%Y}"
+    if expiry < today:
+        return [
+            Finding(
+                FindingCode.LOT_IN_USE_EXPIRED,
+                Severity.REFUSE,
+                f"The open vial of lot {lot.lot_number} was opened on {opened} and could be "
+                f"used for {days} days, until {expiry:%d/%m/%Y}: discard it. To use this lot, "
+                "open a new vial and tick 'New vial opened'.",
+                "lot",
+            )
+        ]
+    if expiry == today:
+        return [
+            Finding(
+                FindingCode.LOT_IN_USE_ENDS_TODAY,
+                Severity.WARN,
+                f"The open vial of lot {lot.lot_number} (opened {opened}) may be used today only: "
+                "discard it after this dose.",
+                "lot",
+            )
+        ]
+    return []
 
 
 def route_findings(facts: CheckFacts, choice: Choice) -> list[Finding]:

@@ -3,7 +3,7 @@
 Seed 001 names the error this guards against: confusing a strength "per mL" with an
 amount "per injection" (a 1000 micrograms/mL ampoule vs a 1000 micrograms/10 mL vial).
 The app never asks for a volume: it computes it from the strength recorded on the
-product, shows it beside the dose ("1 mg = 1.0 mL"), and refuses a volume that no
+product, shows it beside the dose ("1 mg = 1 mL"), and refuses a volume that no
 single injection of this product could be (more than the ampoule holds, or too small
 to measure), which is what a mistyped strength produces.
 """
@@ -33,7 +33,7 @@ class DoseVolume:
         return float(self.volume_ml)
 
     def text(self) -> str:
-        """ "1 mg = 1.0 mL", "250 micrograms = 0.25 mL": what the nurse reads aloud."""
+        """ "1 mg = 1 mL", "250 micrograms = 0.25 mL": what the nurse reads aloud."""
         return f"{format_dose(self.dose_micrograms)} = {format_ml(self.volume_ml)}"
 
     def strength_text(self) -> str:
@@ -103,11 +103,15 @@ def format_dose(micrograms: int) -> str:
 
 
 def format_ml(volume: Decimal | float) -> str:
-    """At least one decimal place, so "1.0 mL" can never be misread as "10 mL" or "1 mL?"."""
+    """No trailing zero and always a leading zero: "1 mL", "0.25 mL".
+
+    ISMP's list of error-prone designations: a trailing zero ("1.0 mL") is misread as
+    ten times the dose when the point is missed; a naked point (".25 mL") as 25.
+    """
     value = Decimal(str(volume)).normalize()
     text = f"{value:f}"
-    if "." not in text:
-        text += ".0"
+    if text.startswith("."):
+        text = "0" + text
     return f"{text} mL"
 
 

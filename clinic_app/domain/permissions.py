@@ -34,6 +34,7 @@ class Action(StrEnum):
     # recording and the clinical record
     RECORD_ADMINISTRATION = "administration.record"
     RECORD_NOT_GIVEN = "administration.not_given"
+    MARK_DOSE_IN_ERROR = "administration.entered_in_error"
     RECORD_PRESCRIBER_DECISION = "prescriber_decision.record"
     RECORD_LAB_RESULT = "lab_result.record"
     # sessions and closures
@@ -79,6 +80,7 @@ _LABELS: dict[Action, str] = {
     Action.MARK_DID_NOT_ATTEND: "mark a patient as not attended",
     Action.RECORD_ADMINISTRATION: "record an injection",
     Action.RECORD_NOT_GIVEN: "record a dose as not given",
+    Action.MARK_DOSE_IN_ERROR: "mark a recorded dose as entered in error",
     Action.RECORD_PRESCRIBER_DECISION: "record a prescriber's decision",
     Action.RECORD_LAB_RESULT: "record a lab result",
     Action.CREATE_SESSION_TEMPLATE: "add a session template",
@@ -127,6 +129,7 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.MARK_DID_NOT_ATTEND: _FRONT_DESK,
         Action.RECORD_ADMINISTRATION: _CLINICAL,
         Action.RECORD_NOT_GIVEN: _CLINICAL,
+        Action.MARK_DOSE_IN_ERROR: _CLINICAL,
         Action.RECORD_PRESCRIBER_DECISION: _CLINICAL,
         Action.RECORD_LAB_RESULT: _CLINICAL,
         Action.CREATE_SESSION_TEMPLATE: _CLINIC,

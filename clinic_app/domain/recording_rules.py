@@ -88,6 +88,10 @@ class AdministrationInput:
     acknowledged: frozenset[str] = frozenset()
     #: Prescriber decisions taken at the desk, saved in the same transaction.
     decisions: tuple[DecisionInput, ...] = ()
+    #: When it was given, on the clinic's day; None means now.
+    given_at: dt.time | None = None
+    #: A new vial of a multi-dose lot was opened for this dose (its in-use days restart).
+    new_vial: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,9 +105,28 @@ class NotGivenInput:
 # -- validation (also run by the dialog as the nurse types) ------------------------------
 
 
-def validate_administration_input(data: AdministrationInput) -> dict[str, str]:
+#: A clock a few minutes apart from another workstation's is not a future time.
+GIVEN_AT_TOLERANCE = dt.timedelta(minutes=5)
+
+
+def validate_given_at(given_at: dt.time | None, now: dt.time) -> str | None:
+    """The time given is today's and not later than now (it may be corrected back)."""
+    if given_at is None:
+        return None
+    latest = (dt.datetime.combine(dt.date.min, now) + GIVEN_AT_TOLERANCE).time()
+    if now <= latest and given_at > latest:
+        return f"{given_at:%H:%M} is later than now: a dose is recorded after it is given"
+    return None
+
+
+def validate_administration_input(
+    data: AdministrationInput, now: dt.time | None = None
+) -> dict[str, str]:
     """Problems with the form as entered, by field; the safety checks come after."""
     errors: dict[str, str] = {}
+    problem = validate_given_at(data.given_at, now or dt.datetime.now().time())
+    if problem:
+        errors["given_at"] = problem
     if data.lot_id is None:
         errors["lot_id"] = "choose the lot you are using (number on the ampoule)"
     route = data.route.strip().upper()
@@ -194,6 +217,19 @@ def validate_not_given(data: NotGivenInput) -> dict[str, str]:
     elif len(note) > 2000:
         errors["note"] = "is longer than 2000 characters"
     return errors
+
+
+MAX_ERROR_REASON = 500
+
+
+def validate_error_reason(reason: str) -> dict[str, str]:
+    """Why a record is marked entered in error: required, so the audit says why."""
+    text = " ".join(reason.split())
+    if not text:
+        return {"reason": "is required: say why the record is wrong (e.g. wrong patient)"}
+    if len(text) > MAX_ERROR_REASON:
+        return {"reason": f"is longer than {MAX_ERROR_REASON} characters"}
+    return {}
 
 
 def validate_lab_result(

@@ -43,11 +43,13 @@ from clinic_app.services.queries.courses import (
     CourseSummary,
     CourseTimeline,
     EntryKind,
+    TimelineEntry,
     course_timeline,
     list_courses,
 )
 from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
+from clinic_app.ui.dose_error_dialog import DoseErrorDialog
 from clinic_app.ui.ops import Bound, Ops
 from clinic_app.ui.start_course_dialog import StartCourseDialog
 from clinic_app.ui.timeline_model import DETAILS, TimelineModel
@@ -141,11 +143,18 @@ class CoursePanel(QWidget):
         self.end_loading_button.setObjectName("endLoadingButton")
         self.end_course_button = QPushButton("End course…")
         self.end_course_button.setObjectName("endCourseButton")
+        self.in_error_button = QPushButton("Entered in error…")
+        self.in_error_button.setObjectName("inErrorButton")
+        self.in_error_button.setToolTip(
+            "Mark the selected given dose as recorded by mistake (kept, never deleted)"
+        )
+        self.in_error_button.clicked.connect(self.open_in_error_dialog)
         self.start_button.clicked.connect(self.open_start_dialog)
         self.frequency_button.clicked.connect(self.open_frequency_dialog)
         self.end_loading_button.clicked.connect(self.open_end_loading_dialog)
         self.end_course_button.clicked.connect(self.open_end_course_dialog)
         self.course_picker.currentIndexChanged.connect(self._course_picked)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
         self._build_layout()
         self.show_patient(None)
@@ -271,6 +280,18 @@ class CoursePanel(QWidget):
         dialog.saved.connect(self._saved)
         return self._open(dialog)
 
+    def selected_entry(self) -> TimelineEntry | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return self.model.entry(rows[0].row()) if rows else None
+
+    def open_in_error_dialog(self) -> DoseErrorDialog | None:
+        entry = self.selected_entry()
+        if entry is None or entry.administration_id is None:
+            return None
+        dialog = DoseErrorDialog(entry, self._patient_name, self._ops, parent=self)
+        dialog.saved.connect(lambda _record: self._saved(self.current_course))
+        return self._open(dialog)
+
     # -- internals ----------------------------------------------------------------------
     def _build_layout(self) -> None:
         top = QHBoxLayout()
@@ -284,6 +305,7 @@ class CoursePanel(QWidget):
         buttons.addWidget(self.frequency_button)
         buttons.addWidget(self.end_loading_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.in_error_button)
         buttons.addWidget(self.end_course_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -408,6 +430,12 @@ class CoursePanel(QWidget):
         self.frequency_button.setEnabled(active)
         self.end_course_button.setEnabled(active)
         self.end_loading_button.setEnabled(active and course is not None and course.in_loading)
+        entry = self.selected_entry()
+        self.in_error_button.setEnabled(
+            allowed(self._actor.role, Action.MARK_DOSE_IN_ERROR)
+            and entry is not None
+            and entry.administration_id is not None
+        )
         tip = "" if clinical else _NOT_CLINICAL
         for button in (
             self.start_button,

@@ -73,6 +73,7 @@ class DoseForm(QScrollArea):
             route=self.injection.route(),
             site=self.injection.site_choice(),
             site_reason=self.injection.site_reason(),
+            new_vial=self.lots.opened_new_vial(),
         )
 
     def needed_topics(self) -> tuple[DecisionTopic, ...]:
@@ -100,6 +101,8 @@ class DoseForm(QScrollArea):
             notes=self.authority.notes(),
             acknowledged=acknowledged,
             decisions=self.decision.inputs(self.needed_topics()),
+            given_at=self.injection.given_at(),
+            new_vial=self.lots.opened_new_vial(),
         )
 
     def problems(self, form: AdministrationInput) -> dict[str, str]:

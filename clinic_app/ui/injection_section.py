@@ -7,6 +7,9 @@ then is the reason field shown.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from PySide6.QtCore import QTime
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -14,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
+    QTimeEdit,
     QWidget,
 )
 
@@ -77,6 +81,17 @@ class InjectionSection(FormSection):
         self.pressure_spin.setSuffix(" min")
         self.pressure_spin.setValue(context.platelets.pressure_minutes or 0)
 
+        self.given_at_edit = QTimeEdit()
+        self.given_at_edit.setObjectName("givenAt")
+        self.given_at_edit.setDisplayFormat("HH:mm")
+        self.given_at_edit.setAccessibleName("Time given")
+        self.given_at_edit.setToolTip(
+            "Now, unless you are recording a dose given earlier today: correct the time."
+        )
+        now = dt.datetime.now().time()
+        self.given_at_edit.setTime(QTime(now.hour, now.minute))
+        self._given_at_default = self.given_at_edit.time()
+
         site_row = QWidget()
         sites = QHBoxLayout(site_row)
         sites.setContentsMargins(0, 0, 0, 0)
@@ -89,6 +104,7 @@ class InjectionSection(FormSection):
         needles.addWidget(QLabel("Pressure"))
         needles.addWidget(self.field_row("pressure_minutes", self.pressure_spin))
         form = QFormLayout(self)
+        form.addRow("Time given", self.field_row("given_at", self.given_at_edit))
         form.addRow("Route", self.field_row("route", self.route_combo))
         form.addRow("Site", self.field_row("site", site_row, hint))
         self._reason_row = self.field_row("site_reason", self.reason_edit)
@@ -97,6 +113,7 @@ class InjectionSection(FormSection):
         form.addRow("Needle", technique)
         self._show_reason()
 
+        self.given_at_edit.timeChanged.connect(lambda _t: self.edited.emit("given_at"))
         self.route_combo.currentIndexChanged.connect(lambda _i: self.edited.emit("route"))
         self.site_combo.currentIndexChanged.connect(lambda _i: self._site_changed())
         self.side_combo.currentIndexChanged.connect(lambda _i: self.edited.emit("side"))
@@ -105,6 +122,13 @@ class InjectionSection(FormSection):
         self.pressure_spin.valueChanged.connect(lambda _v: self.edited.emit("pressure_minutes"))
 
     # -- what the nurse chose ---------------------------------------------------------
+    def given_at(self) -> dt.time | None:
+        """None (now, as saved) unless the nurse changed the time shown."""
+        chosen = self.given_at_edit.time()
+        if chosen == self._given_at_default:
+            return None
+        return dt.time(chosen.hour(), chosen.minute())
+
     def route(self) -> str:
         return str(self.route_combo.currentData() or "")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QWidget
 
 from clinic_app.domain.administration_checks import Findings
 from clinic_app.domain.date_text import format_date
@@ -52,10 +52,20 @@ class LotChooser(FormSection):
         self.strength.setObjectName("strength")
         self.strength.setStyleSheet("color: #52606d;")
         self.strength.setWordWrap(True)
+        self.new_vial = QCheckBox("New vial opened for this dose")
+        self.new_vial.setObjectName("newVial")
+        self.new_vial.setToolTip(
+            "An opened multi-dose vial may be used only for the days its product allows: "
+            "tick when you open a new one, and write today's date on it."
+        )
+        self.new_vial.toggled.connect(lambda _on: self.edited.emit("new_vial"))
         form = QFormLayout(self)
         form.addRow("Lot", self.field_row("lot_id", self.combo, self.status))
+        form.addRow("", self.new_vial)
         form.addRow("Dose", self.volume)
         form.addRow("", self.strength)
+        self.combo.currentIndexChanged.connect(lambda _i: self._show_vial_box())
+        self._show_vial_box()
 
     def lot_id(self) -> int | None:
         value = self.combo.currentData()
@@ -63,6 +73,18 @@ class LotChooser(FormSection):
 
     def chosen(self) -> LotOption | None:
         return self._context.lot(self.lot_id())
+
+    def opened_new_vial(self) -> bool:
+        return self.new_vial.isVisibleTo(self) and self.new_vial.isChecked()
+
+    def _show_vial_box(self) -> None:
+        """Only a multi-dose lot with an in-use period has vials to open."""
+        option = self.chosen()
+        facts = option.facts if option else None
+        multi = facts is not None and facts.multi_dose and facts.in_use_days is not None
+        self.new_vial.setVisible(multi)
+        if not multi:
+            self.new_vial.setChecked(False)
 
     def show_findings(self, findings: Findings) -> None:
         """The volume to draw up from the chosen lot, and what is wrong with the lot."""
@@ -83,8 +105,14 @@ class LotChooser(FormSection):
             self.status.setText(" ".join(f.message for f in lot_findings))
             self.status.setStyleSheet(f"color: {colour}; font-weight: 600;")
         else:
+            in_use = option.facts.in_use_expiry
+            opened = (
+                f" · open vial usable until {format_date(in_use)}"
+                if in_use is not None and not self.opened_new_vial()
+                else ""
+            )
             self.status.setText(
                 f"In date until {format_date(option.facts.expiry)} · "
-                f"{option.facts.remaining} in stock"
+                f"{option.facts.remaining} in stock{opened}"
             )
             self.status.setStyleSheet("color: #2e7d32;")

@@ -7,13 +7,14 @@ so they are large, selectable and on a dark band nothing else on the form uses.
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.nhs_number import format_for_display
-from clinic_app.services.queries.recording import AdministrationContext
+from clinic_app.services.queries.recording import AdministrationContext, DoseTarget
 
 
 class PatientDoseBanner(QWidget):
@@ -61,19 +62,32 @@ def _patient_band(context: AdministrationContext) -> QFrame:
 
 def _dose_line(context: AdministrationContext) -> QLabel:
     target = context.target
-    if target.walk_in:
-        when = "walk-in (no appointment: one is created for this dose)"
-    else:
-        planned = target.planned_date
-        when = f"appointment {planned:%a} {format_date(planned)}" if planned else "appointment"
     label = QLabel(
-        f"<b>{target.describe()}</b> &nbsp;·&nbsp; {when} &nbsp;·&nbsp; "
+        f"<b>{target.describe()}</b> &nbsp;·&nbsp; {html.escape(appointment_text(target))}"
+        " &nbsp;·&nbsp; "
         f"regimen {target.protocol_id}"
     )
     label.setObjectName("doseLine")
     label.setStyleSheet("font-size: 11pt; color: #1f2d3d;")
     label.setWordWrap(True)
     return label
+
+
+def appointment_text(target: DoseTarget) -> str:
+    """The booked slot's day, time and place (what the patient was told), else the
+    planned day for an unbooked dose, else that it is a walk-in."""
+    if target.walk_in:
+        return "walk-in (no appointment: one is created for this dose)"
+    start = target.booked_start
+    if start is not None:
+        where = ", ".join(filter(None, (target.location, target.room)))
+        return f"booked {start:%a} {format_date(start.date())} {start:%H:%M}" + (
+            f" at {where}" if where else ""
+        )
+    planned = target.planned_date
+    return (
+        f"planned for {planned:%a} {format_date(planned)}, not booked" if planned else "appointment"
+    )
 
 
 def _age(born: dt.date, today: dt.date) -> int:

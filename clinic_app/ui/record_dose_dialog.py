@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -57,6 +58,7 @@ from clinic_app.ui.safety_checks import SafetyChecks
 #: that field's problem is shown at once rather than only after "Record".
 _ALSO_CHECKS = {"site": ("site_reason",)}
 _FIELD_LABELS = {
+    "given_at": "Time given",
     "lot_id": "Lot",
     "route": "Route",
     "site": "Site",
@@ -329,7 +331,9 @@ class RecordDoseDialog(QDialog):
 
     def _set_inputs_enabled(self, enabled: bool) -> None:
         for widget in self.findChildren(QWidget):
-            if isinstance(widget, QComboBox | QLineEdit | QSpinBox | QCheckBox | QPlainTextEdit):
+            if isinstance(
+                widget, QComboBox | QLineEdit | QSpinBox | QCheckBox | QPlainTextEdit | QTimeEdit
+            ):
                 widget.setEnabled(enabled)
 
     def _require_context(self) -> AdministrationContext:

@@ -111,7 +111,7 @@ def test_a_booked_dose_is_recorded_completely_in_one_action(clinic: Clinic) -> N
     assert record.lot_number == "CH26B310"
     assert record.lot_expiry == TODAY + dt.timedelta(days=600)
     assert record.dose_micrograms == 1000 and record.volume_ml == 1.0
-    assert record.dose_text == "1 mg = 1.0 mL"
+    assert record.dose_text == "1 mg = 1 mL"
     assert record.site_text == "Left deltoid"
     assert record.performer == "Amira Patel (RN)"
     assert record.authority is not None and record.authority.value == "psd"
@@ -732,7 +732,7 @@ def test_renal_impairment_with_cyanocobalamin_is_acknowledged_once(clinic: Clini
         today=tomorrow,
     )
     assert second.acknowledged == ()
-    assert second.dose_text == "1 mg = 1.0 mL"
+    assert second.dose_text == "1 mg = 1 mL"
 
 
 def test_folic_acid_before_any_b12_is_acknowledged(clinic: Clinic) -> None:
@@ -767,7 +767,7 @@ def test_the_context_lists_lots_with_volume_and_refusals(clinic: Clinic) -> None
         "EXPIRED: CH24A117 - exp 23/11/2026 - 5 left - Cobalin-H ampoule",
     ]
     assert context.preselected_lot_id == clinic.stock.soon  # soonest expiry first
-    assert all(option.volume.text() == "1 mg = 1.0 mL" for option in context.lots)
+    assert all(option.volume.text() == "1 mg = 1 mL" for option in context.lots)
     expired = context.lot(clinic.stock.expired)
     assert expired is not None and not expired.usable
     assert "expired on 23/11/2026" in expired.refusal

@@ -68,7 +68,7 @@ def test_a_given_dose_exports_as_a_valid_medication_administration(clinic: Clini
     }
     assert medication["ingredient"][0]["strength"]["numerator"]["value"] == 1000
     dosage = resource["dosage"]
-    assert dosage["text"] == "1 mg = 1.0 mL"
+    assert dosage["text"] == "1 mg = 1 mL"
     assert dosage["dose"] == {
         "value": 1000,
         "unit": "microgram",

@@ -201,7 +201,7 @@ def test_lots_page_in_expiry_order(clinic: Clinic) -> None:
     assert [p.drug for p in list_products(uow)] == ["cyanocobalamin", "hydroxocobalamin"]
     cobalin = next(p for p in list_products(uow) if p.brand == "Cobalin-H")
     assert cobalin.label == (
-        "Cobalin-H (hydroxocobalamin) 1000 micrograms/mL (1 mg/mL), 1.0 mL ampoule"
+        "Cobalin-H (hydroxocobalamin) 1000 micrograms/mL (1 mg/mL), 1 mL ampoule"
     )
 
 

@@ -17,14 +17,25 @@ from clinic_app.persistence.models import SafetyAcknowledgement
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.courses import start_course
 from clinic_app.services.commands.patients import create_patient
+from clinic_app.services.commands.recording import record_administration
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.courses import EntryKind, course_timeline, list_courses
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
 from clinic_app.ui.course_panel import CoursePanel
+from clinic_app.ui.dose_error_dialog import DoseErrorDialog
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.start_course_dialog import StartCourseDialog
 from clinic_app.ui.timeline_model import KIND_ROLE, STATUS, TimelineModel
-from tests.builders import details, make_actor
+from tests.builders import (
+    add_lot,
+    add_product,
+    details,
+    due_appointment,
+    given_input,
+    lot_remaining,
+    make_actor,
+    start_dose_course,
+)
 from tests.ui.conftest import TODAY
 
 LIBRARY = load_protocol_library()
@@ -240,3 +251,43 @@ def test_the_timeline_model_passes_the_qt_model_tester(
     assert model.data(model.index(0, STATUS)) in ("Planned", "Review due")
     first = model.entry(0)
     assert first.date >= dt.date(2026, 11, 21)
+
+
+def test_a_given_dose_is_marked_entered_in_error_from_the_timeline(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    patient = roster_of_five[0]
+    product = add_product(clinic)
+    lot = add_lot(clinic, product, "CH26B310", TODAY + dt.timedelta(days=400), 10)
+    course = start_dose_course(clinic, patient, start=TODAY)
+    record_administration(
+        clinic, actor, given_input(patient, due_appointment(clinic, course), lot), today=TODAY
+    )
+    panel = _panel(qtbot, clinic, actor, patient)
+    given = next(
+        row
+        for row in range(panel.model.rowCount())
+        if panel.model.entry(row).kind is EntryKind.GIVEN
+    )
+    assert not panel.in_error_button.isEnabled()  # nothing selected yet
+    panel.table.selectRow(given)
+    assert panel.in_error_button.isEnabled()
+
+    _click(qtbot, panel.in_error_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, DoseErrorDialog) and dialog.isVisible()
+    _click(qtbot, dialog.ok_button)  # no reason yet: refused beside the field
+    assert (
+        dialog.errors["reason"].isVisible()
+        and "Reason is required" in dialog.errors["reason"].text()
+    )
+    qtbot.keyClicks(dialog.reason, "Recorded for the wrong patient")
+    with qtbot.waitSignal(panel.changed):
+        _click(qtbot, dialog.ok_button)
+
+    assert EntryKind.GIVEN not in {
+        panel.model.entry(row).kind for row in range(panel.model.rowCount())
+    }
+    assert lot_remaining(clinic, lot) == 10  # the ampoule is back in stock
+    timeline = course_timeline(clinic, course, today=TODAY)
+    assert timeline.entries[0].dose_number == 1  # dose 1 is due again

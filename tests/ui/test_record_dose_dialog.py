@@ -13,7 +13,7 @@ from typing import TypeVar
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt, QTime
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QSpinBox,
+    QTimeEdit,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
@@ -37,6 +38,7 @@ from clinic_app.persistence.models import (
     Administration,
     Lot,
     PrescriberDecision,
+    Product,
     SafetyAcknowledgement,
 )
 from clinic_app.persistence.unit_of_work import UnitOfWork
@@ -49,6 +51,8 @@ from tests.builders import RECORDING_TODAY as TODAY
 from tests.builders import (
     Clinic,
     add_lab,
+    add_session,
+    book_into,
     build_clinic,
     clinic_patient,
     due_appointment,
@@ -129,7 +133,7 @@ def test_a_dose_is_recorded_through_the_dialog(qtbot: QtBot, scene: Scene) -> No
     assert label_text(dialog, "bannerNhs").startswith("NHS 999 000 ")
     assert label_text(dialog, "bannerBorn") == "Born 03/04/1950 (76 years)"
     assert "Dose 1 (maintenance), hydroxocobalamin 1 mg" in label_text(dialog, "doseLine")
-    assert label_text(dialog, "doseVolume") == "1 mg = 1.0 mL"
+    assert label_text(dialog, "doseVolume") == "1 mg = 1 mL"
     assert field(dialog, QComboBox, "siteCombo").currentData() == "deltoid"
     assert field(dialog, QComboBox, "sideCombo").currentData() == "left"
     assert not dialog.record_button.isEnabled()  # authority and consent still to do
@@ -145,7 +149,7 @@ def test_a_dose_is_recorded_through_the_dialog(qtbot: QtBot, scene: Scene) -> No
     assert record.status is AdministrationStatus.COMPLETED
     assert record.lot_number == "CH25C052"  # the soonest-expiring usable lot, preselected
     assert (record.dose_text, record.site_text, record.reaction) == (
-        "1 mg = 1.0 mL",
+        "1 mg = 1 mL",
         "Left deltoid",
         "none",
     )
@@ -431,3 +435,65 @@ def fill(dialog: RecordDoseDialog, value: dict[str, object]) -> None:
 def build_actor(uow: UnitOfWork) -> Actor:
     (nurse,) = [user for user in list_active_users(uow) if user.role is Role.NURSE]
     return nurse.as_actor()
+
+
+def test_the_dialog_names_the_booked_slot_time_and_location(qtbot: QtBot, scene: Scene) -> None:
+    uow = scene.clinic.uow
+    book_into(uow, scene.appointment, add_session(uow, TODAY)[3])
+    dialog = open_dialog(qtbot, scene)
+    line = label_text(dialog, "doseLine")
+    assert f"booked {TODAY:%a} {TODAY:%d/%m/%Y} 09:30 at Main surgery, Room 3" in line
+
+
+def test_the_time_given_defaults_to_now_and_can_be_corrected_earlier(
+    qtbot: QtBot, scene: Scene
+) -> None:
+    dialog = open_dialog(qtbot, scene)
+    given_at = field(dialog, QTimeEdit, "givenAt")
+    now = dt.datetime.now()
+    assert (
+        abs(given_at.time().hour() * 60 + given_at.time().minute() - (now.hour * 60 + now.minute))
+        <= 1
+    )
+    assert dialog.current_input().given_at is None  # untouched: saved as the moment of saving
+    given_at.setTime(QTime(0, 1))
+    complete(qtbot, dialog)
+    assert dialog.current_input().given_at == dt.time(0, 1)
+    with qtbot.waitSignal(dialog.recorded) as saved:
+        assert dialog.record_given()
+    record = saved.args[0]
+    assert record.occurred_at.astimezone().time().replace(second=0, microsecond=0) == dt.time(0, 1)
+
+
+def test_a_multi_dose_vial_past_its_in_use_days_needs_a_new_vial(
+    qtbot: QtBot, scene: Scene
+) -> None:
+    clinic = scene.clinic
+    with clinic.uow.write() as session:
+        session.execute(
+            update(Product).where(Product.id == clinic.stock.cyano).values(in_use_days=28)
+        )
+        session.execute(
+            update(Lot)
+            .where(Lot.id == clinic.stock.cyano_lot)
+            .values(opened_on=TODAY - dt.timedelta(days=40))
+        )
+    patient = clinic_patient(clinic, seed=2)
+    appointment = due_appointment(
+        clinic.uow, start_dose_course(clinic.uow, patient, "cyano-us-1000")
+    )
+    dialog = open_dialog(qtbot, Scene(clinic, patient, appointment))
+    new_vial = field(dialog, QCheckBox, "newVial")
+    choose(field(dialog, QComboBox, "lotCombo"), clinic.stock.cyano_lot)
+    complete(qtbot, dialog)
+    assert new_vial.isVisible() and not new_vial.isChecked()
+    assert "discard it" in label_text(dialog, "lotStatus")
+    assert not dialog.record_button.isEnabled()
+
+    qtbot.waitUntil(lambda: new_vial.height() > 0 and new_vial.width() > 0)  # laid out
+    # On its box (the row is wider than the box and its words, which take the click).
+    qtbot.mouseClick(new_vial, Qt.MouseButton.LeftButton, pos=QPoint(8, new_vial.height() // 2))
+
+    assert "opened today" in label_text(dialog, "lotStatus")
+    assert dialog.current_input().new_vial
+    assert dialog.current_findings().refusals == ()

@@ -1,4 +1,4 @@
-"""Dose to volume: "1 mg = 1.0 mL", and the per-mL vs per-ampoule mix-up refused."""
+"""Dose to volume: "1 mg = 1 mL", and the per-mL vs per-ampoule mix-up refused."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from clinic_app.domain.dose_volume import (
 @pytest.mark.parametrize(
     ("micrograms", "strength", "text"),
     [
-        (1000, 1000, "1 mg = 1.0 mL"),
+        (1000, 1000, "1 mg = 1 mL"),
         (250, 1000, "250 micrograms = 0.25 mL"),
         (100, 1000, "100 micrograms = 0.1 mL"),
-        (1000, 500, "1 mg = 2.0 mL"),
+        (1000, 500, "1 mg = 2 mL"),
         (1, 10, "1 microgram = 0.1 mL"),
     ],
 )
@@ -42,10 +42,16 @@ def test_template_doses_convert_to_micrograms() -> None:
         to_micrograms(0.0001, "mg")
 
 
-def test_formats_never_drop_the_decimal_point() -> None:
-    assert format_ml(1) == "1.0 mL"
+def test_volumes_have_no_trailing_zero_and_always_a_leading_zero() -> None:
+    """ISMP's error-prone designations: "1.0 mL" read as 10 mL, ".25 mL" as 25 mL."""
+    assert format_ml(1) == "1 mL"
+    assert format_ml(1.0) == "1 mL"
+    assert format_ml(Decimal("1.00")) == "1 mL"
     assert format_ml(Decimal("0.50")) == "0.5 mL"
-    assert format_ml(10.0) == "10.0 mL"
+    assert format_ml(0.25) == "0.25 mL"
+    assert format_ml(Decimal(".25")) == "0.25 mL"
+    assert format_ml(10.0) == "10 mL"
+    assert format_ml(Decimal("2.50")) == "2.5 mL"
     assert format_dose(1000) == "1 mg"
     assert format_dose(1500) == "1500 micrograms"
     assert format_strength(1000) == "1000 micrograms/mL (1 mg/mL)"
@@ -64,7 +70,7 @@ def test_a_dose_larger_than_the_ampoule_is_refused() -> None:
     problem = volume_problem(dose_volume(1000, 100), container_volume_ml=1, multi_dose=False)
     assert problem is not None and "more than any single injection" in problem
     two = volume_problem(dose_volume(1000, 500), container_volume_ml=1, multi_dose=False)
-    assert two is not None and "needs 2 ampoules of 1.0 mL" in two
+    assert two is not None and "needs 2 ampoules of 1 mL" in two
 
 
 def test_a_volume_that_cannot_be_measured_is_refused() -> None:

@@ -33,6 +33,22 @@ def take_from_lot(session: Session, lot_id: int, quantity: int = 1) -> bool:
     return _rowcount(result) == 1
 
 
+def return_to_lot(session: Session, lot_id: int, quantity: int = 1) -> bool:
+    """Put ``quantity`` back on a lot (a dose recorded in error); False if it would
+    exceed what was received, which means the count was already corrected by hand.
+
+    The lot's status is not consulted: a recalled ampoule put back is still counted,
+    and the recall keeps it from being used.
+    """
+    result = session.execute(
+        update(Lot)
+        .where(Lot.id == lot_id, Lot.quantity_remaining + quantity <= Lot.quantity_received)
+        .values(quantity_remaining=Lot.quantity_remaining + quantity, version=Lot.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
 def record_movement(
     session: Session,
     actor: Actor,

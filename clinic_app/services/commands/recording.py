@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -112,6 +112,7 @@ def record_administration(
         route=data.route.strip().upper(),
         site=SiteChoice(Site(str(data.site)), Side(str(data.side))),
         site_reason=data.site_reason.strip(),
+        new_vial=data.new_vial,
     )
     findings = check_administration(facts, choice)
     if findings.refusals:
@@ -136,7 +137,7 @@ def record_administration(
         course_id=course.id,
         status=AdministrationStatus.COMPLETED,
         status_reason=None,
-        occurred_at=_occurred_at(today),
+        occurred_at=_occurred_at(today, data.given_at),
         product_id=_lot_product_id(session, lot.lot_id),
         lot_id=lot.lot_id,
         lot_number=lot.lot_number,
@@ -170,6 +171,8 @@ def record_administration(
         -1,
         administration_id=administration.id,
     )
+    if lot.multi_dose and (lot.opened_on is None or data.new_vial):
+        _vial_opened(session, lot.lot_id, today)
     appointment.status = AppointmentStatus.FULFILLED
     appointment.updated_at = utcnow()
     acknowledged = _store_acknowledgements(session, actor, administration, findings.to_acknowledge)
@@ -311,6 +314,16 @@ def _lot_facts(session: Session, lot_id: int) -> LotFacts | None:
     return _as_lot_facts(row[0], row[1]) if row else None
 
 
+def _vial_opened(session: Session, lot_id: int, today: dt.date) -> None:
+    """The vial in use was opened today: its in-use days count from here."""
+    session.execute(
+        update(Lot)
+        .where(Lot.id == lot_id)
+        .values(opened_on=today, version=Lot.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _lot_product_id(session: Session, lot_id: int) -> int:
     product_id = session.scalar(select(Lot.product_id).where(Lot.id == lot_id))
     assert product_id is not None
@@ -399,6 +412,8 @@ def _flush_or_explain(session: Session, target: DoseTarget) -> None:
         ) from error
 
 
-def _occurred_at(today: dt.date) -> dt.datetime:
-    """Now, on the clinic's day (``today`` is injectable so tests can fix the date)."""
-    return dt.datetime.combine(today, dt.datetime.now().time()).astimezone(dt.UTC)
+def _occurred_at(today: dt.date, at: dt.time | None = None) -> dt.datetime:
+    """Now (or the time the nurse corrected it to), on the clinic's day; ``today`` is
+    injectable so tests can fix the date. Local time, stored as UTC."""
+    when = at or dt.datetime.now().time()
+    return dt.datetime.combine(today, when).astimezone(dt.UTC)

@@ -109,6 +109,8 @@ class TimelineEntry:
     detail: str
     #: A booked slot no longer inside the dose's window: it needs rebooking.
     needs_rebooking: bool = False
+    #: The dose record of a given dose (what "entered in error" marks).
+    administration_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -296,6 +298,7 @@ def _timeline_rows(session: Session, course: Course) -> list[Any]:
             Appointment.cancelation_reason,
             Slot.start.label("slot_start"),
             nurse.display_name.label("nurse"),
+            Administration.id.label("administration_id"),
             Administration.occurred_at,
             Administration.site,
             Administration.side,
@@ -380,6 +383,7 @@ def _entry(
         status_label=label,
         detail=detail,
         needs_rebooking=rebook,
+        administration_id=row.administration_id if kind is EntryKind.GIVEN else None,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -51,6 +52,7 @@ from clinic_app.domain.site_rotation import SiteChoice, site_label, suggest_site
 from clinic_app.persistence.models import (
     Administration,
     Appointment,
+    ClinicSession,
     Course,
     LabResult,
     Lot,
@@ -58,6 +60,7 @@ from clinic_app.persistence.models import (
     PrescriberDecision,
     Product,
     SafetyAcknowledgement,
+    Slot,
     User,
 )
 from clinic_app.persistence.store.settings_store import clinic_calendar, read_settings
@@ -116,6 +119,10 @@ class DoseTarget:
     planned_date: dt.date | None
     window_earliest: dt.date | None
     window_latest: dt.date | None
+    #: The booked slot's start (local clinic time), where and in which room.
+    booked_start: dt.datetime | None = None
+    location: str = ""
+    room: str = ""
 
     @property
     def walk_in(self) -> bool:
@@ -161,6 +168,7 @@ class LotOption:
                 "lot_expired": "EXPIRED",
                 "lot_recalled": "RECALLED",
                 "lot_quarantined": "QUARANTINED",
+                "lot_in_use_expired": "OPEN VIAL EXPIRED",
             }.get(first.code.value, "CANNOT BE USED")
             return f"{reason}: {text}"
         if self.expiring_soon:
@@ -231,7 +239,7 @@ class AdministrationRecord:
 
     @property
     def dose_text(self) -> str:
-        """ "1 mg = 1.0 mL" as recorded (volume from the product's strength at the time)."""
+        """ "1 mg = 1 mL" as recorded (volume from the product's strength at the time)."""
         if self.dose_micrograms is None:
             return ""
         if self.volume_ml is None:
@@ -405,8 +413,24 @@ def _resolve_target(
         planned_date=window[0],
         window_earliest=window[1],
         window_latest=window[2],
+        **_booked_place(session, appointment),
     )
     return target, course, appointment, takeover
+
+
+def _booked_place(session: Session, appointment: Appointment | None) -> dict[str, Any]:
+    """The booked slot's time and the session's location and room: what the patient was
+    told, which is not always the planned day the plan first gave."""
+    if appointment is None or appointment.slot_id is None:
+        return {}
+    row = session.execute(
+        select(Slot.start, ClinicSession.location, ClinicSession.room)
+        .join(ClinicSession, ClinicSession.id == Slot.session_id)
+        .where(Slot.id == appointment.slot_id)
+    ).first()
+    if row is None:
+        return {}
+    return {"booked_start": row.start, "location": row.location, "room": row.room}
 
 
 def band_prefill_problems(
@@ -633,6 +657,8 @@ def _as_lot_facts(lot: Lot, product: Product) -> LotFacts:
         container_volume_ml=product.container_volume_ml,
         multi_dose=product.multi_dose,
         licensed_routes=summary.licensed_routes,
+        opened_on=lot.opened_on,
+        in_use_days=product.in_use_days,
     )
 
 

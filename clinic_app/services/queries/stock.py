@@ -32,7 +32,7 @@ class ProductSummary:
 
     @property
     def label(self) -> str:
-        """ "Cobalin-H (hydroxocobalamin) 1000 micrograms/mL (1 mg/mL), 1.0 mL ampoule"."""
+        """ "Cobalin-H (hydroxocobalamin) 1000 micrograms/mL (1 mg/mL), 1 mL ampoule"."""
         return (
             f"{self.brand} ({self.drug}) {format_strength(self.strength_micrograms_per_ml)}, "
             f"{format_ml(self.container_volume_ml)} {self.form}"
