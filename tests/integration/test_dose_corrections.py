@@ -245,3 +245,13 @@ def test_a_vial_in_its_last_in_use_day_is_usable_with_a_warning(clinic: Clinic) 
     option = context.lot(clinic.stock.cyano_lot)
     assert option is not None and option.usable
     assert any("today only" in f.message for f in option.findings)
+
+
+def test_an_unbooked_dose_marked_in_error_goes_back_to_planned(clinic: Clinic) -> None:
+    uow = clinic.uow
+    _patient, course, administration_id = _given(clinic, book=False)
+
+    mark_dose_entered_in_error(uow, clinic.nurse, administration_id, "wrong patient", today=TODAY)
+
+    (first, *_rest) = open_doses(uow, course)
+    assert first[1] == 1 and first[3] == AppointmentStatus.PROPOSED.value

@@ -13,6 +13,7 @@ from fhir.resources.R4B.medicationadministration import MedicationAdministration
 
 from clinic_app.domain.codes import LabTest
 from clinic_app.domain.recording_rules import DecisionInput, NotGivenInput
+from clinic_app.services.commands.dose_corrections import mark_dose_entered_in_error
 from clinic_app.services.commands.recording import record_administration, record_not_given
 from clinic_app.services.exports.fhir import (
     NHS_NUMBER_SYSTEM,
@@ -154,3 +155,24 @@ def test_the_export_filters_and_streams(clinic: Clinic) -> None:
     empty = io.StringIO()
     assert write_bundle(uow, empty, replace(ExportFilter(), patient_id=999)) == 0
     assert json.loads(empty.getvalue())["entry"] == []
+
+
+def test_a_dose_marked_in_error_exports_as_entered_in_error(clinic: Clinic) -> None:
+    """A receiving system that took the dose must be told it was recorded by mistake."""
+    uow = clinic.uow
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient)
+    record = record_administration(
+        uow,
+        clinic.nurse,
+        given_input(patient, due_appointment(uow, course), clinic.stock.lot),
+        today=TODAY,
+    )
+    mark_dose_entered_in_error(uow, clinic.nurse, record.id, "wrong patient", today=TODAY)
+
+    bundle = export_bundle(uow)
+
+    Bundle.model_validate(bundle)
+    (resource,) = resources(bundle)
+    assert resource["status"] == "entered-in-error"
+    assert resource["dosage"]["text"] == "1 mg = 1 mL"  # what was entered, for the record

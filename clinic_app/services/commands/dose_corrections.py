@@ -96,18 +96,26 @@ def mark_dose_entered_in_error(
 
 
 def _reopen(session: Session, appointment: Appointment, today: dt.date, reason: str) -> None:
-    """Today's visit stays open (the patient is here: record what was really given);
-    an earlier one, or a walk-in's own row, is cancelled so the dose is planned again."""
-    day = appointment.planned_date
-    if appointment.slot_id is not None:
-        slot = session.get(Slot, appointment.slot_id)
-        if slot is not None:
-            day = slot.start.date()
-    if day == today and not appointment.walk_in:
+    """The dose is due again. Today's booked visit stays open (the patient is here: record
+    what was really given); an unbooked dose goes back to planned, for the re-plan to
+    date; an earlier booked visit, or a walk-in's own row, is cancelled and its dose
+    planned again."""
+    appointment.updated_at = utcnow()
+    if appointment.walk_in:
+        _cancel(session, appointment, reason)
+        return
+    if appointment.slot_id is None:
+        appointment.status = AppointmentStatus.PROPOSED
+        return
+    slot = session.get(Slot, appointment.slot_id)
+    if slot is not None and slot.start.date() == today:
         appointment.status = AppointmentStatus.ARRIVED
     else:
-        if appointment.slot_id is not None:
-            release_slot(session, appointment.slot_id)
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.cancelation_reason = f"dose record entered in error: {reason}"
-    appointment.updated_at = utcnow()
+        _cancel(session, appointment, reason)
+
+
+def _cancel(session: Session, appointment: Appointment, reason: str) -> None:
+    if appointment.slot_id is not None:
+        release_slot(session, appointment.slot_id)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancelation_reason = f"dose record entered in error: {reason}"
