@@ -85,6 +85,7 @@ class InjectionSection(FormSection):
         self.given_at_edit.setObjectName("givenAt")
         self.given_at_edit.setDisplayFormat("HH:mm")
         self.given_at_edit.setAccessibleName("Time given")
+        self.given_at_edit.setMaximumWidth(110)
         self.given_at_edit.setToolTip(
             "Now, unless you are recording a dose given earlier today: correct the time."
         )
