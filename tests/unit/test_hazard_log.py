@@ -35,3 +35,20 @@ def test_every_hazard_has_causes_effects_risk_and_a_tested_control() -> None:
         for part in ("**Cause:**", "**Effect:**", "**Initial risk:**", "**Residual risk:**"):
             assert part in section, f"{title}: missing {part}"
         assert REFERENCE.search(section), f"{title}: no control proved by a named test"
+
+
+SAFETY_CASE = ROOT / "docs" / "SAFETY_CASE.md"
+HAZARD = re.compile(
+    r"^## (H\d\d) (.+?)$.*?\*\*Residual risk:\*\* ([^=]+)= (\d)", re.MULTILINE | re.DOTALL
+)
+
+
+def test_the_safety_case_summarises_every_hazard_with_its_residual_risk() -> None:
+    """DCB0129's report points to the log and its summary cannot drift from it."""
+    case = SAFETY_CASE.read_text(encoding="utf-8")
+    assert "](HAZARD_LOG.md)" in case
+    hazards = HAZARD.findall(LOG.read_text(encoding="utf-8"))
+    assert len(hazards) >= 20
+    for number, title, residual, score in hazards:
+        row = f"| {number} | {title.strip()} | {residual.strip()} = {score} |"
+        assert row in case, f"SAFETY_CASE.md's summary lacks or misstates: {row}"
