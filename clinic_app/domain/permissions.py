@@ -36,6 +36,7 @@ class Action(StrEnum):
     RECORD_NOT_GIVEN = "administration.not_given"
     RECORD_PRESCRIBER_DECISION = "prescriber_decision.record"
     RECORD_LAB_RESULT = "lab_result.record"
+    CORRECT_LAB_RESULT = "lab_result.correct"
     # sessions and closures
     CREATE_SESSION_TEMPLATE = "session_template.create"
     UPDATE_SESSION_TEMPLATE = "session_template.update"
@@ -81,6 +82,7 @@ _LABELS: dict[Action, str] = {
     Action.RECORD_NOT_GIVEN: "record a dose as not given",
     Action.RECORD_PRESCRIBER_DECISION: "record a prescriber's decision",
     Action.RECORD_LAB_RESULT: "record a lab result",
+    Action.CORRECT_LAB_RESULT: "correct a lab result entered in error",
     Action.CREATE_SESSION_TEMPLATE: "add a session template",
     Action.UPDATE_SESSION_TEMPLATE: "change a session template",
     Action.DEACTIVATE_SESSION_TEMPLATE: "retire a session template",
@@ -129,6 +131,7 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.RECORD_NOT_GIVEN: _CLINICAL,
         Action.RECORD_PRESCRIBER_DECISION: _CLINICAL,
         Action.RECORD_LAB_RESULT: _CLINICAL,
+        Action.CORRECT_LAB_RESULT: _CLINICAL,
         Action.CREATE_SESSION_TEMPLATE: _CLINIC,
         Action.UPDATE_SESSION_TEMPLATE: _CLINIC,
         Action.DEACTIVATE_SESSION_TEMPLATE: _CLINIC,
