@@ -93,8 +93,13 @@ class MonitoringTest:
 
     name: str
     done_on: dt.date | None
-    #: False when no test the app records counts for this name (a template's own word).
-    recordable: bool = True
+    #: The results that count for it ("FBC": platelets, Hb or MCV); none when no test the
+    #: app records does (a template's own word): it cannot be completed here.
+    counted_by: tuple[LabTest, ...] = ()
+
+    @property
+    def recordable(self) -> bool:
+        return bool(self.counted_by)
 
     @property
     def done(self) -> bool:
@@ -126,6 +131,29 @@ class MonitoringBloods:
     def outstanding(self) -> tuple[str, ...]:
         return tuple(test.name for test in self.tests if not test.done)
 
+    @property
+    def next_test(self) -> LabTest | None:
+        """The result to enter first: one that counts for the first test not done."""
+        return next((t.counted_by[0] for t in self.tests if not t.done and t.counted_by), None)
+
+
+@dataclass(frozen=True)
+class LabTestChoice:
+    """A test as the entry form offers it: its name, its unit and what is plausible."""
+
+    test: LabTest
+    label: str
+    unit: str
+    range_text: str
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    """A threshold drawn across a trend chart: a platelet band edge, an INR target."""
+
+    value: float
+    label: str
+
 
 @dataclass(frozen=True)
 class ResultsOverview:
@@ -135,6 +163,12 @@ class ResultsOverview:
     #: The latest valid value of each test that has one, in the data file's order.
     latest: tuple[LatestResult, ...]
     monitoring: tuple[MonitoringBloods, ...]
+    choices: tuple[LabTestChoice, ...] = ()
+    #: Lines for the trend chart of a test (the platelet bands' edges, the INR ceiling).
+    reference_lines: tuple[tuple[LabTest, tuple[ReferenceLine, ...]], ...] = ()
+
+    def lines_for(self, test: LabTest) -> tuple[ReferenceLine, ...]:
+        return next((lines for t, lines in self.reference_lines if t is test), ())
 
     def history_of(self, test: LabTest) -> tuple[LabRecord, ...]:
         return tuple(row for row in self.history if row.test is test)
@@ -165,7 +199,24 @@ def results_overview(uow: UnitOfWork, patient_id: int, *, today: dt.date) -> Res
             history=history,
             latest=_latest(session, patient, history, today, rules, bands),
             monitoring=monitoring_due(session, patient_id, today, rules),
+            choices=choices_from(rules),
+            reference_lines=(
+                (LabTest.PLATELETS, _band_lines(bands)),
+                (LabTest.INR, _inr_lines(patient, read_settings(session).inr_ceiling)),
+            ),
         )
+
+
+def lab_test_choices() -> tuple[LabTestChoice, ...]:
+    """The tests the entry form offers (no database: the clinic's lab tests file)."""
+    return choices_from(checked_rules())
+
+
+def choices_from(rules: LabTestRules) -> tuple[LabTestChoice, ...]:
+    return tuple(
+        LabTestChoice(rule.test, rule.test.label, rule.unit, rule.range_text)
+        for rule in rules.tests.values()
+    )
 
 
 def results_history(
@@ -234,7 +285,8 @@ def monitoring_progress(
             continue
         counts = rules.tests_for(name)
         dates = sorted(d for test in counts for d in taken.get(test, ()) if d >= window_earliest)
-        progress.append(MonitoringTest(name, dates[0] if dates else None, recordable=bool(counts)))
+        order = tuple(test for test in rules.tests if test in counts)
+        progress.append(MonitoringTest(name, dates[0] if dates else None, order))
     return tuple(progress)
 
 
@@ -365,6 +417,21 @@ def _inr(patient: Patient, row: LabRecord, today: dt.date, clinic_ceiling: float
     return LatestResult(
         LabTest.INR, row.value, row.unit, row.taken_on, band, severity, tuple(warnings)
     )
+
+
+def _band_lines(bands: PlateletRules) -> tuple[ReferenceLine, ...]:
+    return tuple(
+        ReferenceLine(band.lower, f"{band.lower:g}") for band in bands.bands if band.lower > 0
+    )
+
+
+def _inr_lines(patient: Patient, clinic_ceiling: float) -> tuple[ReferenceLine, ...]:
+    if patient.inr_target_high is None:
+        return (ReferenceLine(clinic_ceiling, f"ceiling {clinic_ceiling:g}"),)
+    lines = [ReferenceLine(patient.inr_target_high, f"target {patient.inr_target_high:g}")]
+    if patient.inr_target_low is not None:
+        lines.append(ReferenceLine(patient.inr_target_low, f"target {patient.inr_target_low:g}"))
+    return tuple(lines)
 
 
 def _target(low: float | None, high: float) -> str:
