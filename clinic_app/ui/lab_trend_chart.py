@@ -83,6 +83,9 @@ class LabTrendChart(QChartView):
         top = max(values)
         shown = [line for line in lines if line.value <= max(top * 1.5, top + 10)]
         self.reference_values = tuple(line.value for line in shown)
+        if shown:
+            labels = ", ".join(line.label for line in shown)
+            chart.setTitle(f"{title} · dashed lines at {labels}")
         y_axis = QValueAxis()
         y_axis.setLabelFormat("%g")
         low = min([*values, *self.reference_values])

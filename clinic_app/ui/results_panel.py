@@ -48,11 +48,14 @@ _NOT_CLINICAL = "Only a nurse or prescriber can enter or correct a lab result."
 
 
 def _status(row: LabRecord) -> str:
-    if not row.in_error:
-        return "Final"
+    """Short enough for the column: the reason; who marked it and when are in the tooltip."""
+    return f"Entered in error: {row.error_reason}" if row.in_error else "Final"
+
+
+def _marked(row: LabRecord) -> str:
     marked = f" by {row.error_marked_by}" if row.error_marked_by else ""
     when = f" on {row.error_marked_at.astimezone():%d/%m/%Y}" if row.error_marked_at else ""
-    return f"Entered in error{marked}{when}: {row.error_reason}"
+    return f"Entered in error{marked}{when}: {row.error_reason}. Not a result: no check reads it."
 
 
 HISTORY_COLUMNS: tuple[Column[LabRecord], ...] = (
@@ -81,7 +84,7 @@ class HistoryModel(PagedTableModel[LabRecord]):
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(_MUTED)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Not a result: {row.error_reason}"
+            return _marked(row)
         return None
 
 
@@ -133,7 +136,7 @@ class ResultsPanel(QWidget):
         self._may_enter = may_enter
 
         self.model = HistoryModel()
-        self.table = row_table(self.model, (90, 110, 150, 120))
+        self.table = row_table(self.model, (86, 100, 140, 120))
         self.table.setObjectName("resultsTable")
         self.chart = LabTrendChart()
 
@@ -158,8 +161,8 @@ class ResultsPanel(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.table)
         self.splitter.addWidget(self.chart)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(0, 3)  # the entries first; the chart below them
+        self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)

@@ -139,8 +139,9 @@ def test_correcting_a_mistyped_count_strikes_it_out_and_the_trend_uses_the_corre
     assert [(r.value, r.in_error) for r in rows] == [(150, False), (15, True), (160, False)]
     index = panel.model.index(1, 1)
     assert panel.model.data(index, Qt.ItemDataRole.FontRole).strikeOut()
-    status = panel.model.data(panel.model.index(1, 4))
-    assert status.startswith("Entered in error by") and status.endswith(": Typed 15 for 150")
+    assert panel.model.data(panel.model.index(1, 4)) == "Entered in error: Typed 15 for 150"
+    tooltip = panel.model.data(panel.model.index(1, 4), Qt.ItemDataRole.ToolTipRole)
+    assert tooltip.startswith("Entered in error by Amira Patel")
     assert [v for _d, v in panel.chart.points] == [160, 150]
     band = panel.findChild(QLabel, "band_platelets")
     assert band is not None and band.text() == "over 50: Standard IM administration"
