@@ -28,6 +28,7 @@ from tests.builders import (
     due_appointment,
     start_dose_course,
 )
+from tests.ui.conftest import finish_background_reads
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ def scene(sqlite_url: str) -> Iterator[Scene]:
     patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
     appointment = due_appointment(clinic.uow, start_dose_course(clinic.uow, patient))
     yield Scene(clinic, patient, appointment)
+    finish_background_reads()
     engine.dispose()
 
 
