@@ -354,3 +354,27 @@ def test_a_live_row_count_is_unchanged_by_results_for_other_tests(clinic: Clinic
     assert len(live(uow, course, Phase.MONITORING)) == before
     with uow.read() as session:
         assert session.scalar(select(func.count()).select_from(LabResult)) == 1
+
+
+def test_bloods_given_by_a_result_later_marked_in_error_are_due_again(clinic: Clinic) -> None:
+    uow = clinic.uow
+    patient = clinic_patient(clinic)
+    course = start_dose_course(uow, patient, "hydroxo-standard", start=TODAY - dt.timedelta(88))
+    record_lab_result(uow, clinic.nurse, patient, "b12", 320, "", TODAY, today=TODAY)
+    record_lab_result(uow, clinic.nurse, patient, "homocysteine", 9, "", TODAY, today=TODAY)
+    fbc = record_lab_result(uow, clinic.nurse, patient, "hb", 128, "", TODAY, today=TODAY)
+    assert monitoring_rows(uow, course)[0][1] is AppointmentStatus.FULFILLED
+
+    mark_lab_result_in_error(uow, clinic.nurse, fbc.id, "Another patient's Hb")
+    assert monitoring_rows(uow, course)[0][1] is AppointmentStatus.PROPOSED
+    (due,) = results_overview(uow, patient, today=TODAY).monitoring
+    assert due.outstanding == ("FBC",)
+    assert len(audit_details(uow, "appointment.monitoring_reopened")) == 1
+
+    # A correction dated before the window opened does not complete them either.
+    b12 = next(r for r in lab_rows(uow, patient) if r.test is LabTest.B12)
+    correct_lab_result(
+        uow, clinic.nurse, b12.id, 320, "", TODAY - dt.timedelta(days=60), "Wrong date"
+    )
+    (due,) = results_overview(uow, patient, today=TODAY).monitoring
+    assert due.outstanding == ("B12", "FBC")

@@ -120,6 +120,7 @@ def correct_lab_result(
         after=_snapshot(old),
     )
     work.audit("lab_result", new.id, {"corrects": old.id}, after=_snapshot(new))
+    _reopen_monitoring(work, rules, old.patient_id)
     _complete_monitoring(work, rules, old.patient_id, new)
     work.changed(patients=[old.patient_id])
     return as_record(new)
@@ -139,6 +140,7 @@ def mark_lab_result_in_error(
     work.audit(
         "lab_result", old.id, {"reason": old.error_reason}, before=before, after=_snapshot(old)
     )
+    _reopen_monitoring(work, checked_rules(), old.patient_id)
     work.changed(patients=[old.patient_id])
     return as_record(old)
 
@@ -226,6 +228,49 @@ def _snapshot(row: LabResult) -> dict[str, object]:
     }
 
 
+def _reopen_monitoring(work: Work, rules: LabTestRules, patient_id: int) -> None:
+    """Blood tests given by a result now marked in error are due again (listed, overdue
+    if their window has passed) until a valid result completes them."""
+    session = work.session
+    done = session.scalars(
+        select(Appointment).where(
+            Appointment.patient_id == patient_id,
+            Appointment.phase == Phase.MONITORING,
+            Appointment.status == AppointmentStatus.FULFILLED,
+        )
+    ).all()
+    taken = _valid_taken(work, patient_id)
+    for appointment in done:
+        progress = monitoring_progress(
+            appointment.tests_due, appointment.window_earliest, taken, rules
+        )
+        if not progress or all(test.done for test in progress):
+            continue
+        again = AppointmentStatus.BOOKED if appointment.slot_id else AppointmentStatus.PROPOSED
+        appointment.status = again
+        appointment.updated_at = utcnow()
+        still = [test.name for test in progress if not test.done]
+        work.audit(
+            "appointment",
+            appointment.id,
+            {"tests": appointment.tests_due, "still_to_do": still},
+            before={"status": AppointmentStatus.FULFILLED},
+            after={"status": again},
+            action="appointment.monitoring_reopened",
+        )
+        work.changed(Change.COURSES, Change.BOOKINGS, patients=[patient_id])
+    session.flush()
+
+
+def _valid_taken(work: Work, patient_id: int) -> dict[LabTest, list[dt.date]]:
+    taken: dict[LabTest, list[dt.date]] = {}
+    for test, day in work.session.execute(
+        select(LabResult.test, LabResult.taken_on).where(LabResult.patient_id == patient_id, VALID)
+    ):
+        taken.setdefault(test, []).append(day)
+    return taken
+
+
 def _complete_monitoring(work: Work, rules: LabTestRules, patient_id: int, row: LabResult) -> None:
     """Mark given (fulfilled) each open monitoring appointment this result completes.
 
@@ -246,11 +291,7 @@ def _complete_monitoring(work: Work, rules: LabTestRules, patient_id: int, row: 
     ).all()
     if not candidates:
         return
-    taken: dict[LabTest, list[dt.date]] = {}
-    for test, day in session.execute(
-        select(LabResult.test, LabResult.taken_on).where(LabResult.patient_id == patient_id, VALID)
-    ):
-        taken.setdefault(test, []).append(day)
+    taken = _valid_taken(work, patient_id)
     for appointment in candidates:
         if row.test not in monitoring_tests_for(appointment.tests_due, rules):
             continue
