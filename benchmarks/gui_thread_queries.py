@@ -53,6 +53,8 @@ def walk(window: Any, app: Any, wait: Callable[[], None]) -> None:
         ("search", lambda: QTest.keyClicks(window.roster.search, "smith")),
         ("open patient", lambda: window.roster.table.selectRow(0)),
         ("courses tab", lambda: window.patient_tabs.setCurrentWidget(window.course_panel)),
+        ("results tab", lambda: window.patient_tabs.setCurrentWidget(window.results_panel)),
+        ("result entry", window.results_panel.open_entry),
         ("calendar", lambda: window.sections.setCurrentIndex(1)),
         ("stock", lambda: window.sections.setCurrentIndex(2)),
         ("sessions", lambda: window.sections.setCurrentIndex(3)),

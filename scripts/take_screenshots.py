@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from clinic_app.app import stylesheet
 from clinic_app.clinic_db import open_clinic_database
-from clinic_app.domain.codes import AppointmentStatus, LabTest, Role
+from clinic_app.domain.codes import AppointmentStatus, LabResultStatus, LabTest, Role
 from clinic_app.persistence.models import Appointment, Course, LabResult, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.library.protocols import load_protocol_library
@@ -181,6 +181,7 @@ def _patient_with_low_platelets(uow: UnitOfWork) -> int:
             .join(Course, Course.patient_id == LabResult.patient_id)
             .where(
                 LabResult.test == LabTest.PLATELETS,
+                LabResult.status == LabResultStatus.FINAL,
                 LabResult.value.between(26, 49),
                 Course.status == "active",
             )

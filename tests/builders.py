@@ -55,7 +55,7 @@ from clinic_app.persistence.models import (
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands import courses as course_commands
 from clinic_app.services.commands.booking import book_appointment
-from clinic_app.services.commands.clinical_record import record_lab_result
+from clinic_app.services.commands.lab_results import record_lab_result
 from clinic_app.services.commands.patients import create_patient
 from clinic_app.services.commands.sessions import SessionDetails, create_session, create_template
 from clinic_app.services.commands.users import create_first_user, create_user

@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
     from clinic_app.domain.platelet_bands import ThresholdError
     from clinic_app.persistence.migrate import current_revision, head_revision
     from clinic_app.services.library.protocols import load_protocol_library
-    from clinic_app.services.library.thresholds import platelet_rules
+    from clinic_app.services.library.thresholds import lab_test_rules, platelet_rules
     from clinic_app.services.queries.database_health import database_health
     from clinic_app.settings import load_settings
 
@@ -47,4 +47,11 @@ def run(args: argparse.Namespace) -> int:
         ok = False
     else:
         print(f"platelet thresholds: {len(rules.bands)} bands loaded")
+    try:
+        tests = lab_test_rules()
+    except ThresholdError as error:
+        print(f"lab tests: problem: {error}")
+        ok = False
+    else:
+        print(f"lab tests: {len(tests.tests)} tests loaded")
     return 0 if ok else 1

@@ -802,7 +802,7 @@ class _Builder:
                     "patient_id": patient_id,
                     "test": LabTest.PLATELETS,
                     "value": round(platelets),
-                    "unit": "10^9/L",
+                    "unit": "x10^9/L",  # as lab_tests.toml stores it
                     "taken_on": taken,
                     "note": "",
                     "recorded_at": utcnow(),

@@ -37,6 +37,7 @@ class Action(StrEnum):
     MARK_DOSE_IN_ERROR = "administration.entered_in_error"
     RECORD_PRESCRIBER_DECISION = "prescriber_decision.record"
     RECORD_LAB_RESULT = "lab_result.record"
+    CORRECT_LAB_RESULT = "lab_result.correct"
     # sessions and closures
     CREATE_SESSION_TEMPLATE = "session_template.create"
     UPDATE_SESSION_TEMPLATE = "session_template.update"
@@ -83,6 +84,7 @@ _LABELS: dict[Action, str] = {
     Action.MARK_DOSE_IN_ERROR: "mark a recorded dose as entered in error",
     Action.RECORD_PRESCRIBER_DECISION: "record a prescriber's decision",
     Action.RECORD_LAB_RESULT: "record a lab result",
+    Action.CORRECT_LAB_RESULT: "correct a lab result entered in error",
     Action.CREATE_SESSION_TEMPLATE: "add a session template",
     Action.UPDATE_SESSION_TEMPLATE: "change a session template",
     Action.DEACTIVATE_SESSION_TEMPLATE: "retire a session template",
@@ -132,6 +134,7 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.MARK_DOSE_IN_ERROR: _CLINICAL,
         Action.RECORD_PRESCRIBER_DECISION: _CLINICAL,
         Action.RECORD_LAB_RESULT: _CLINICAL,
+        Action.CORRECT_LAB_RESULT: _CLINICAL,
         Action.CREATE_SESSION_TEMPLATE: _CLINIC,
         Action.UPDATE_SESSION_TEMPLATE: _CLINIC,
         Action.DEACTIVATE_SESSION_TEMPLATE: _CLINIC,

@@ -23,6 +23,7 @@ from clinic_app.domain.codes import (
     Side,
     Site,
 )
+from clinic_app.domain.lab_tests import LabTestRules
 
 NEEDLE_GAUGES = range(18, 31)
 
@@ -31,20 +32,6 @@ MAX_PRESSURE_MINUTES = 30
 
 
 _E = TypeVar("_E", bound=StrEnum)
-
-
-#: Plausible values per test: (lowest, highest, usual unit). Outside these a result
-#: is a typo (a missing decimal point), not a patient.
-LAB_RANGES: dict[LabTest, tuple[float, float, str]] = {
-    LabTest.PLATELETS: (0, 2000, "10^9/L"),
-    LabTest.B12: (0, 20000, "ng/L"),
-    LabTest.HB: (20, 250, "g/L"),
-    LabTest.MCV: (40, 160, "fL"),
-    LabTest.HOMOCYSTEINE: (0, 500, "micromol/L"),
-    LabTest.MMA: (0, 100000, "nmol/L"),
-    LabTest.POTASSIUM: (1, 10, "mmol/L"),
-    LabTest.INR: (0.5, 15, ""),
-}
 
 
 @dataclass(frozen=True)
@@ -233,24 +220,38 @@ def validate_error_reason(reason: str) -> dict[str, str]:
 
 
 def validate_lab_result(
-    test: str, value: float | None, unit: str, taken_on: dt.date | None, today: dt.date
+    test: str,
+    value: float | None,
+    unit: str,
+    taken_on: dt.date | None,
+    today: dt.date,
+    rules: LabTestRules,
+    *,
+    source: str = "",
 ) -> dict[str, str]:
+    """Problems with a result as entered, by field; the range and unit come from the data."""
     errors: dict[str, str] = {}
     lab_test = _enum(LabTest, test)
     if lab_test is None:
         errors["test"] = "choose the test"
+    rule = rules.rule(lab_test) if lab_test is not None else None
     if value is None or not math.isfinite(value):
         errors["value"] = "is required (a number)"
-    elif lab_test is not None:
-        low, high, usual = LAB_RANGES[lab_test]
-        if not low <= value <= high:
-            unit_text = f" {usual}" if usual else ""
-            errors["value"] = (
-                f"{value:g} is not a plausible {lab_test.label} result "
-                f"({low:g}-{high:g}{unit_text}): check the decimal point"
-            )
+    elif rule is not None and not rule.plausible(value):
+        errors["value"] = (
+            f"{value:g} is not a plausible {rule.name} ({rule.range_text}): "
+            "check the decimal point and the unit"
+        )
     if len(unit.strip()) > 20:
         errors["unit"] = "is longer than 20 characters"
+    elif rule is not None and rule.canonical_unit(unit) is None:
+        usual = rule.unit or "no unit"
+        errors["unit"] = (
+            f"must be {usual} for {rule.name} (the plausible range and the checks use it): "
+            "convert the result first"
+        )
+    if len(" ".join(source.split())) > 80:
+        errors["source"] = "is longer than 80 characters"
     if taken_on is None:
         errors["taken_on"] = "is required (the date the sample was taken)"
     elif taken_on > today:
@@ -258,6 +259,16 @@ def validate_lab_result(
     elif taken_on.year < 1900:
         errors["taken_on"] = "is too long ago: check the year"
     return errors
+
+
+def validate_correction_reason(reason: str) -> dict[str, str]:
+    """Why an entry is marked entered-in-error: it is kept, so the reason is the record."""
+    text = " ".join(reason.split())
+    if not text:
+        return {"reason": "is required (say what was wrong, e.g. 'typed 450 for 45')"}
+    if len(text) > 500:
+        return {"reason": "is longer than 500 characters"}
+    return {}
 
 
 def _enum(kind: type[_E], value: object) -> _E | None:

@@ -28,6 +28,7 @@ from clinic_app.services.queries.recording import AdministrationContext
 from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.patient_form import PatientForm
+from clinic_app.ui.results_panel import ResultsPanel
 from clinic_app.ui.roster_model import RosterModel
 from clinic_app.ui.roster_panel import RosterPanel
 
@@ -70,6 +71,8 @@ class MainWindow(QMainWindow):
         self.patient_tabs.addTab(self.patient_form, "Details")
         self.course_panel = CoursePanel(self.ops, library)
         self.patient_tabs.addTab(self.course_panel, "Courses")
+        self.results_panel = ResultsPanel(self.ops)
+        self.patient_tabs.addTab(self.results_panel, "Results")
 
         self.empty_page = QLabel(
             "Select a patient on the left, or press Ctrl+N to add one.\n\n"
@@ -323,6 +326,7 @@ class MainWindow(QMainWindow):
     def _follow_patient(self, patient_id: int | None) -> None:
         """Keep every view about "the patient in hand" on the same person."""
         self.course_panel.show_patient(patient_id)
+        self.results_panel.show_patient(patient_id)
         if self._calendar is not None:
             self._calendar.set_patient(patient_id)
         self.record_action.setEnabled(patient_id is not None)
@@ -337,6 +341,10 @@ class MainWindow(QMainWindow):
             record.id, Change.COURSES, Change.BOOKINGS, Change.RECORDS, Change.SETTINGS
         ):
             self.course_panel.show_patient(record.id)
+        if record is not None and changes.touches_patient(
+            record.id, Change.RECORDS, Change.COURSES, Change.PATIENTS, Change.SETTINGS
+        ):
+            self.results_panel.show_patient(record.id)
         calendar = (Change.BOOKINGS, Change.SESSIONS, Change.COURSES, Change.SETTINGS)
         if self._calendar is not None and changes.touches(*calendar):
             self._calendar.refresh()

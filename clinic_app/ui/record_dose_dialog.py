@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
@@ -37,21 +38,25 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.domain.administration_checks import Finding, Findings
+from clinic_app.domain.codes import LabTest
 from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.recording_rules import AdministrationInput
 from clinic_app.services.commands.recording import record_administration, record_not_given
 from clinic_app.services.envelope import Done
+from clinic_app.services.queries.lab_results import LabTestChoice, lab_test_choices
 from clinic_app.services.queries.recording import (
     AdministrationContext,
     AdministrationRecord,
     prepare_administration,
 )
 from clinic_app.ui.dose_form import DoseForm
+from clinic_app.ui.lab_result_dialogs import LabResultDialog
 from clinic_app.ui.not_given_dialog import NotGivenDialog
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.patient_dose_banner import PatientDoseBanner
 from clinic_app.ui.platelet_band import PlateletBand
+from clinic_app.ui.result_links import ResultLinks
 from clinic_app.ui.safety_checks import SafetyChecks
 
 #: Changing one field can make another wrong (choosing the buttock needs a reason), so
@@ -94,6 +99,8 @@ class RecordDoseDialog(QDialog):
 
     #: Emitted with the AdministrationRecord once a dose (given or not) is saved.
     recorded = Signal(object)
+    #: The checks ran again after a result was entered from the dialog.
+    reprepared = Signal()
 
     def __init__(
         self,
@@ -119,6 +126,8 @@ class RecordDoseDialog(QDialog):
         self.context: AdministrationContext | None = None
         self.record: AdministrationRecord | None = None
         self._not_given: NotGivenDialog | None = None
+        #: The result entry opened from "Enter today's count…", while it is open.
+        self.result_dialog: QDialog | None = None
 
         self.error_banner = QLabel("")
         self.error_banner.setObjectName("errorBanner")
@@ -194,7 +203,53 @@ class RecordDoseDialog(QDialog):
         dialog.open()
         return dialog
 
+    def open_result_entry(self, test: LabTest) -> None:
+        """The Results tab's entry form; once saved, the checks run again on the result."""
+
+        def opened(choices: tuple[LabTestChoice, ...]) -> None:
+            dialog = LabResultDialog(
+                self._ops,
+                self._patient_id,
+                choices,
+                test=test,
+                intro="Enter the result as reported, with the date the sample was taken. "
+                "The checks for this injection run again on it.",
+                parent=self,
+            )
+            dialog.saved.connect(lambda _entry: self._prepare_again())
+            dialog.finished.connect(lambda _r: setattr(self, "result_dialog", None))
+            self.result_dialog = dialog
+            dialog.open()
+
+        self._ops.read(lambda _uow: lab_test_choices(), opened, failed=self._failed)
+
     # -- building -------------------------------------------------------------------
+    def _prepare_again(self) -> None:
+        patient_id, appointment_id, today = self._patient_id, self._appointment_id, self._today()
+        self._ops.read(
+            lambda uow: prepare(uow, patient_id, appointment_id, today),
+            self._rebuild,
+            failed=self._failed,
+        )
+
+    def _rebuild(self, prepared: AdministrationContext | str) -> None:
+        """Everything shown again from the new reading; the choices made start afresh,
+        because the band's needle and pressure may have changed with the count."""
+        old = self.layout()
+        if old is not None:
+            _empty(old, keep=self.error_banner)
+            QWidget().setLayout(old)  # the old layout goes with the throwaway widget
+        self._touched, self._server_errors = set(), {}
+        self.error_banner.hide()
+        if isinstance(prepared, str):
+            self.context = None
+            self._build_unavailable(prepared)
+        else:
+            self.context = prepared
+            self._build(prepared)
+            self._refresh()
+        self.reprepared.emit()
+
     def _build_unavailable(self, message: str) -> None:
         self.error_banner.setText(message)
         self.error_banner.show()
@@ -237,6 +292,9 @@ class RecordDoseDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(PatientDoseBanner(context))
         layout.addWidget(PlateletBand(context.platelets))
+        self.result_links = ResultLinks(context)
+        self.result_links.enter.connect(self.open_result_entry)
+        layout.addWidget(self.result_links)
         layout.addWidget(self.form, 1)
         layout.addWidget(self.safety)
         layout.addWidget(self.error_banner)
@@ -339,3 +397,16 @@ class RecordDoseDialog(QDialog):
     def _require_context(self) -> AdministrationContext:
         assert self.context is not None
         return self.context
+
+
+def _empty(layout: QLayout, *, keep: QWidget) -> None:
+    while layout.count():
+        item = layout.takeAt(0)
+        if item is None:
+            continue
+        widget, inner = item.widget(), item.layout()
+        if widget is not None and widget is not keep:
+            widget.setParent(None)
+            widget.deleteLater()
+        elif inner is not None:
+            _empty(inner, keep=keep)

@@ -35,6 +35,7 @@ def test_demo_then_check_then_backup(tmp_path: Path) -> None:
     assert "patients:        40" in check.stdout
     assert "protocols: 8 loaded" in check.stdout
     assert "platelet thresholds: 4 bands loaded" in check.stdout
+    assert "lab tests: 9 tests loaded" in check.stdout
     backup = clinic_app("--database", url, "backup", str(tmp_path / "copy.sqlite"))
     assert backup.returncode == 0, backup.stderr
     assert (tmp_path / "copy.sqlite").stat().st_size > 0

@@ -1,9 +1,10 @@
 """No database call runs on the GUI thread, over a walk through every screen.
 
 The walk is the one ``benchmarks/gui_thread_queries.py`` reports on: the roster, a
-patient, the Courses tab, the calendar, stock, sessions, the recording dialog and the
-settings dialog, on a small demo clinic. Every statement the engine runs on the main
-thread is counted against the UI code that caused it.
+patient, the Courses and Results tabs (and the result entry form), the calendar, stock,
+sessions, the recording dialog and the settings dialog, on a small demo clinic. Every
+statement the engine runs on the main thread is counted against the UI code that caused
+it.
 """
 
 from __future__ import annotations

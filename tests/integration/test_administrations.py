@@ -39,10 +39,8 @@ from clinic_app.persistence.models import (
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands import courses
 from clinic_app.services.commands import recording as recording_commands
-from clinic_app.services.commands.clinical_record import (
-    record_lab_result,
-    record_prescriber_decision,
-)
+from clinic_app.services.commands.clinical_record import record_prescriber_decision
+from clinic_app.services.commands.lab_results import record_lab_result
 from clinic_app.services.commands.recording import record_administration, record_not_given
 from clinic_app.services.queries import recording as recording_queries
 from clinic_app.services.queries.recording import Refused, prepare_administration
@@ -833,8 +831,8 @@ def test_lab_results_are_checked_for_plausibility(clinic: Clinic) -> None:
             uow, clinic.nurse, patient, "platelets", 3800, "", TODAY + dt.timedelta(1), today=TODAY
         )
     assert failure.value.errors == {
-        "value": "3800 is not a plausible Platelets result (0-2000 10^9/L): "
-        "check the decimal point",
+        "value": "3800 is not a plausible platelet count (0-2000 x10^9/L): "
+        "check the decimal point and the unit",
         "taken_on": "cannot be in the future",
     }
     with pytest.raises(ValidationFailed, match="test: choose the test"):

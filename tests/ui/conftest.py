@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtCore import QThreadPool
 
 from clinic_app.domain.actor import Actor
 from clinic_app.persistence.engine import create_engine
@@ -22,7 +23,14 @@ def clinic(sqlite_url: str) -> Iterator[UnitOfWork]:
     engine = create_engine(sqlite_url)
     upgrade_database(engine, backup=False)
     yield UnitOfWork(engine)
+    finish_background_reads()
     engine.dispose()
+
+
+def finish_background_reads() -> None:
+    """A screen may still be reading on the worker when a test ends (the window's tabs
+    each read the patient): closing the engine under it crashes SQLite, so wait first."""
+    QThreadPool.globalInstance().waitForDone(30_000)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
-"""Entries in the clinical record other than doses: a prescriber's decision on a hold,
-and a dated lab result. The safety checks at the next dose read both.
+"""Entries in the clinical record other than doses: a prescriber's decision on a hold.
+The safety checks at the next dose read it (lab results: ``lab_results``).
 """
 
 from __future__ import annotations
@@ -7,26 +7,19 @@ from __future__ import annotations
 import datetime as dt
 
 from clinic_app.domain.changes import Change
-from clinic_app.domain.codes import (
-    LabTest,
-)
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.permissions import Action
 from clinic_app.domain.recording_rules import (
-    LAB_RANGES,
     DecisionInput,
     validate_decision,
-    validate_lab_result,
 )
 from clinic_app.persistence.models import (
     Course,
-    LabResult,
     PrescriberDecision,
 )
 from clinic_app.services.envelope import Work, command
 from clinic_app.services.queries.recording import (
     DecisionRecord,
-    LabRecord,
     _load_patient,
 )
 
@@ -69,46 +62,6 @@ def record_prescriber_decision(
         decided_on=row.decided_on,
         valid_until=row.valid_until,
     )
-
-
-@command(Action.RECORD_LAB_RESULT, Change.RECORDS)
-def record_lab_result(
-    work: Work,
-    patient_id: int,
-    test: str,
-    value: float | None,
-    unit: str,
-    taken_on: dt.date | None,
-    *,
-    today: dt.date | None = None,
-    note: str = "",
-) -> LabRecord:
-    """A dated result (platelets, INR, B12...); bands are computed from these, never stored."""
-    actor = work.actor
-    today = today or dt.date.today()
-    errors = validate_lab_result(test, value, unit, taken_on, today)
-    if errors:
-        raise ValidationFailed(errors)
-    assert value is not None and taken_on is not None
-    lab_test = LabTest(test)
-    unit = unit.strip() or LAB_RANGES[lab_test][2]
-    session = work.session
-    _load_patient(session, patient_id)
-    row = LabResult(
-        patient_id=patient_id,
-        test=lab_test,
-        value=float(value),
-        unit=unit,
-        taken_on=taken_on,
-        note=note.strip(),
-        recorded_by=actor.user_id,
-    )
-    session.add(row)
-    session.flush()
-    work.audit(
-        "lab_result", row.id, {"test": lab_test, "value": value, "unit": unit, "taken_on": taken_on}
-    )
-    return LabRecord(row.id, patient_id, lab_test, row.value, unit, taken_on)
 
 
 def add_decision(

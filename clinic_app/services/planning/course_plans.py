@@ -596,6 +596,8 @@ def _match(
             continue
         key = (row.phase, row.number if row.number is not None else -1)
         target = wanted.get(key)
+        if target is None and not ended and _blood_test_due(row, today):
+            continue  # overdue blood tests stay listed until a result completes them
         if target is None or key in seen:
             if row.status == _PROPOSED:
                 changes.drops.append(row.id)
@@ -656,6 +658,14 @@ def _match(
             }
         )
         changes.changed.add(course.id)
+
+
+def _blood_test_due(row: _Row, today: dt.date) -> bool:
+    """A monitoring appointment whose window has opened: the plan no longer lists it (the
+    engine plans blood tests from today on), but a test due before today was not done
+    because the day passed. It stays, overdue, until a result completes it (the lab
+    results service marks it given) or the course ends."""
+    return row.phase == Phase.MONITORING.value and row.earliest <= today
 
 
 def _unbook(row: _Row, target: _Wanted, now: dt.datetime) -> _Unbook:

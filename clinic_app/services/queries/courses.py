@@ -368,6 +368,8 @@ def _entry(
         detail = "Continue loading, or record no further improvement"
     elif phase is Phase.MONITORING:
         kind, label, detail = EntryKind.MONITORING, "Blood tests due", _tests_text(row.tests_due)
+        if row.window_latest < today:
+            label = "Blood tests overdue"  # listed until a result completes them
     else:
         kind, label = EntryKind.PLANNED, "Planned"
         if row.planned_date < today:

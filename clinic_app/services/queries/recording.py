@@ -29,6 +29,7 @@ from clinic_app.domain.codes import (
     AppointmentStatus,
     Authority,
     CourseStatus,
+    LabResultStatus,
     LabTest,
     LotStatus,
     NotGivenReason,
@@ -258,16 +259,6 @@ class DecisionRecord:
     prescriber_name: str
     decided_on: dt.date
     valid_until: dt.date | None
-
-
-@dataclass(frozen=True)
-class LabRecord:
-    id: int
-    patient_id: int
-    test: LabTest
-    value: float
-    unit: str
-    taken_on: dt.date
 
 
 # -- public: reading ----------------------------------------------------------------------
@@ -580,7 +571,9 @@ def _platelets(
     latest = _latest(session, patient_id, LabTest.PLATELETS)
     lowest = session.scalar(
         select(func.min(LabResult.value)).where(
-            LabResult.patient_id == patient_id, LabResult.test == LabTest.PLATELETS
+            LabResult.patient_id == patient_id,
+            LabResult.test == LabTest.PLATELETS,
+            LabResult.status == LabResultStatus.FINAL,  # a mistyped count is no low count
         )
     )
     ever_low = lowest is not None and rules.is_low(lowest)
@@ -590,7 +583,11 @@ def _platelets(
 def _latest(session: Session, patient_id: int, test: LabTest) -> tuple[float, dt.date] | None:
     row = session.execute(
         select(LabResult.value, LabResult.taken_on)
-        .where(LabResult.patient_id == patient_id, LabResult.test == test)
+        .where(
+            LabResult.patient_id == patient_id,
+            LabResult.test == test,
+            LabResult.status == LabResultStatus.FINAL,  # never a result marked in error
+        )
         .order_by(LabResult.taken_on.desc(), LabResult.recorded_at.desc(), LabResult.id.desc())
         .limit(1)
     ).first()
