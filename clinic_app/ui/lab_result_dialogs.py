@@ -19,7 +19,12 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from clinic_app.domain.codes import LabTest
 from clinic_app.domain.date_text import format_date, parse_date
-from clinic_app.services.commands.lab_results import correct_lab_result, record_lab_result
+from clinic_app.domain.recording_rules import validate_correction_reason
+from clinic_app.services.commands.lab_results import (
+    correct_lab_result,
+    mark_lab_result_in_error,
+    record_lab_result,
+)
 from clinic_app.services.queries.lab_results import LabRecord, LabTestChoice
 from clinic_app.ui.field_row import field_with_error
 from clinic_app.ui.form_dialog import FormDialog
@@ -205,4 +210,45 @@ class CorrectLabResultDialog(FormDialog):
             self.reason.text(),
             expected_version=self._entry.version,
             today=self._today,
+        )
+
+
+class WithdrawLabResultDialog(FormDialog):
+    """An entry that belongs to no test of this patient (the wrong record was open, the
+    wrong test was chosen): kept, marked entered in error, replaced by nothing."""
+
+    FIELD_LABELS: ClassVar[Mapping[str, str]] = _FIELD_LABELS
+
+    def __init__(self, ops: Ops, entry: LabRecord, parent: QWidget | None = None) -> None:
+        super().__init__(
+            "Mark a lab result entered in error",
+            "Mark entered in error",
+            ops,
+            parent,
+            cancel="Cancel",
+            width=500,
+        )
+        self.setObjectName("withdrawLabResultDialog")
+        self._entry = entry
+        self.reason = QLineEdit()
+        self.reason.setObjectName("withdrawReason")
+        self.reason.setMaxLength(500)
+        self.reason.setPlaceholderText("e.g. entered on the wrong patient")
+        self.add_field("Reason", "reason", self.reason)
+        self.finish_layout(
+            f"{entry.test.label} {entry.value_text} taken {format_date(entry.taken_on)}"
+            f"{' (' + entry.source + ')' if entry.source else ''}. "
+            "The entry is kept in the record, marked entered in error with your reason, and "
+            "no longer counts in any check. If the value was only mistyped, use Correct… "
+            "instead. If it was entered under the wrong test, enter it again under the "
+            "right one."
+        )
+        self.reason.setFocus()
+
+    def local_problems(self) -> dict[str, str]:
+        return validate_correction_reason(self.reason.text())
+
+    def work(self) -> Bound[Any]:
+        return mark_lab_result_in_error.bind(
+            self._entry.id, self.reason.text(), expected_version=self._entry.version
         )

@@ -36,7 +36,11 @@ from clinic_app.services.queries.lab_results import (
     ResultsOverview,
     results_overview,
 )
-from clinic_app.ui.lab_result_dialogs import CorrectLabResultDialog, LabResultDialog
+from clinic_app.ui.lab_result_dialogs import (
+    CorrectLabResultDialog,
+    LabResultDialog,
+    WithdrawLabResultDialog,
+)
 from clinic_app.ui.lab_trend_chart import LabTrendChart
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.paged_table_model import RIGHT, Column, PagedTableModel
@@ -129,7 +133,13 @@ class ResultsPanel(QWidget):
         self.correct_button.setToolTip(
             "Correct the selected entry: it is kept, marked entered in error, with your reason"
         )
-        for button in (self.enter_button, self.correct_button):
+        self.withdraw_button = QPushButton("Entered in error…")
+        self.withdraw_button.setObjectName("withdrawResultButton")
+        self.withdraw_button.setToolTip(
+            "The selected entry belongs to another patient or test: keep it, marked entered "
+            "in error, with nothing in its place"
+        )
+        for button in (self.enter_button, self.correct_button, self.withdraw_button):
             button.setEnabled(may_enter)
             if not may_enter:
                 button.setToolTip(_NOT_CLINICAL)
@@ -142,6 +152,7 @@ class ResultsPanel(QWidget):
 
         self.enter_button.clicked.connect(lambda _checked=False: self.open_entry())
         self.correct_button.clicked.connect(self.open_correction)
+        self.withdraw_button.clicked.connect(self.open_withdrawal)
         self.test_picker.currentIndexChanged.connect(lambda _i: self._show_test())
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
@@ -156,6 +167,7 @@ class ResultsPanel(QWidget):
         bar.addWidget(QLabel("History of"))
         bar.addWidget(self.test_picker, 1)
         bar.addStretch(1)
+        bar.addWidget(self.withdraw_button)
         bar.addWidget(self.correct_button)
         bar.addWidget(self.enter_button)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -241,6 +253,14 @@ class ResultsPanel(QWidget):
         self._open(dialog)
         return dialog
 
+    def open_withdrawal(self) -> WithdrawLabResultDialog | None:
+        entry = selected_row(self.table, self.model)
+        if entry is None or entry.in_error or not self._may_enter:
+            return None
+        dialog = WithdrawLabResultDialog(self._ops, entry, parent=self)
+        self._open(dialog)
+        return dialog
+
     # -- internals ----------------------------------------------------------------------
     def _open(self, dialog: QDialog) -> None:
         self.active_dialog = dialog
@@ -304,7 +324,9 @@ class ResultsPanel(QWidget):
 
     def _update_buttons(self) -> None:
         entry = selected_row(self.table, self.model)
-        self.correct_button.setEnabled(self._may_enter and entry is not None and not entry.in_error)
+        usable = self._may_enter and entry is not None and not entry.in_error
+        self.correct_button.setEnabled(usable)
+        self.withdraw_button.setEnabled(usable)
 
     def _fill_latest(self, latest: tuple[LatestResult, ...]) -> None:
         _clear(self.latest_grid)

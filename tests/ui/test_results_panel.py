@@ -15,7 +15,11 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.lab_results import record_lab_result
 from clinic_app.services.queries.lab_results import results_overview
 from clinic_app.ui.form_dialog import FormDialog
-from clinic_app.ui.lab_result_dialogs import CorrectLabResultDialog, LabResultDialog
+from clinic_app.ui.lab_result_dialogs import (
+    CorrectLabResultDialog,
+    LabResultDialog,
+    WithdrawLabResultDialog,
+)
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.results_panel import ResultsPanel
 from tests.builders import make_actor, start_dose_course
@@ -182,3 +186,24 @@ def test_a_receptionist_sees_results_but_cannot_enter_them(
     assert panel.model.rowCount() == 1
     assert not panel.enter_button.isEnabled()
     assert "Only a nurse or prescriber" in panel.enter_button.toolTip()
+
+
+def test_a_result_on_the_wrong_patient_is_marked_entered_in_error_with_nothing_in_its_place(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    patient = roster_of_five[0]
+    _counts(clinic, actor, patient, (30, 160), (1, 15))
+    panel = _panel(qtbot, clinic, actor, patient)
+    panel.table.selectRow(0)  # the 15, someone else's count
+    _click(qtbot, panel.withdraw_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, WithdrawLabResultDialog)
+    _click(qtbot, dialog.ok_button)
+    assert dialog.errors["reason"].isVisible()  # a reason is required; nothing saved
+    qtbot.keyClicks(dialog.reason, "Entered on the wrong patient")
+    _save(qtbot, panel, dialog)
+
+    rows = [panel.model.row_at(r) for r in range(panel.model.rowCount())]
+    assert [(r.value, r.in_error) for r in rows] == [(15, True), (160, False)]
+    band = panel.findChild(QLabel, "band_platelets")
+    assert band is not None and band.text() == "over 50: Standard IM administration"
