@@ -273,11 +273,12 @@ def _windows(table: _Table) -> DoseWindows:
         if not table.has(key):
             return default
         sub = table.table(key)
-        sub.only({"early_days", "late_days"})
-        return DoseWindow(
-            sub.integer("early_days", 0, _MAX_WINDOW_DAYS),
-            sub.integer("late_days", 0, _MAX_WINDOW_DAYS),
-        )
+        sub.only({"early_days", "late_days", "early_limit_days"})
+        early = sub.integer("early_days", 0, _MAX_WINDOW_DAYS)
+        limit = None
+        if sub.has("early_limit_days"):
+            limit = sub.integer("early_limit_days", early, _MAX_WINDOW_DAYS)
+        return DoseWindow(early, sub.integer("late_days", 0, _MAX_WINDOW_DAYS), limit)
 
     return DoseWindows(
         loading=window("loading", DEFAULT_WINDOWS.loading),

@@ -35,10 +35,11 @@ from clinic_app.domain.course_warnings import CourseWarning
 from clinic_app.domain.date_text import format_date, parse_date
 from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.interval_factor import every_text
 from clinic_app.domain.protocol import Protocol
 from clinic_app.services.commands.courses import WarningsNeedAcknowledgement
 from clinic_app.services.library.protocols import ProtocolLibrary
-from clinic_app.services.queries.courses import CourseSummary, every_text
+from clinic_app.services.queries.courses import CourseSummary
 from clinic_app.ui.ops import Bound, Ops
 
 #: (template id, start date, prescriber name, acknowledged warning codes) -> the course.

@@ -116,6 +116,8 @@ class DoseTarget:
     planned_date: dt.date | None
     window_earliest: dt.date | None
     window_latest: dt.date | None
+    #: The window's end of a clinician review passed with no decision (warned about).
+    overdue_review: dt.date | None = None
 
     @property
     def walk_in(self) -> bool:
@@ -405,6 +407,7 @@ def _resolve_target(
         planned_date=window[0],
         window_earliest=window[1],
         window_latest=window[2],
+        overdue_review=plan.overdue_reviews[0].latest if plan.overdue_reviews else None,
     )
     return target, course, appointment, takeover
 
@@ -543,6 +546,7 @@ def _facts(
         last_site_on=last.occurred_at.astimezone().date() if last else None,
         expiry_warning_days=settings.expiry_warning_days,
         inr_ceiling=settings.inr_ceiling,
+        overdue_review=target.overdue_review,
     )
 
 
