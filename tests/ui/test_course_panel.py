@@ -130,8 +130,16 @@ def test_changing_the_frequency_needs_a_reason_and_replans(
     _click(qtbot, panel.frequency_button)
     dialog = panel.active_dialog
     assert isinstance(dialog, FrequencyDialog)
+    if not dialog.factor.isEnabled():
+        qtbot.waitSignal(dialog.ready).wait()
+    # The clinic's default range: 0.15 (a slip for 1.5) cannot be entered.
+    assert (dialog.factor.minimum(), dialog.factor.maximum()) == (0.75, 1.5)
+    assert "0.75 (less often) to 1.5 (more often)" in dialog.range_note.text()
+    dialog.factor.setValue(0.15)
+    assert dialog.factor.value() == 0.75
+    assert dialog.preview.text() == "maintenance every 4 months (3 months × 0.75 less often)"
     dialog.factor.setValue(1.5)
-    assert dialog.preview.text() == "maintenance every 2 months"
+    assert dialog.preview.text() == "maintenance every 2 months (3 months × 1.5 more often)"
     _click(qtbot, dialog.ok_button)
     assert dialog.ok_button.text() == "Saving…"  # the service answers from the worker
     qtbot.waitUntil(dialog.errors["reason"].isVisible)

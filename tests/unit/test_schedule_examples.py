@@ -11,6 +11,7 @@ holiday itself instead, since that is where their first dose meets the closure.
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 import pytest
 
@@ -484,13 +485,15 @@ def test_neurological_reviews_keep_their_spacing_after_a_closure() -> None:
     later = plan(closed, "hydroxo-neuro", "2026-01-05", given=("2026-01-05",), as_of="2026-02-23")
     spaced = [dose.date for dose in later.doses if dose.phase == "review" and not dose.overdue]
     assert spaced[:3] == days("2026-02-23", "2026-03-09", "2026-03-23")
-    assert all((b - a).days >= 7 for a, b in zip(spaced, spaced[1:], strict=False))
+    assert all((b - a).days >= 7 for a, b in pairwise(spaced))
 
 
 def test_a_review_that_passes_without_a_decision_is_overdue_until_one_is_held(
     calendar: ClinicCalendar,
 ) -> None:
-    course = plan(calendar, "hydroxo-neuro", "2026-01-05", given=("2026-01-05",), as_of="2026-01-26")
+    course = plan(
+        calendar, "hydroxo-neuro", "2026-01-05", given=("2026-01-05",), as_of="2026-01-26"
+    )
     assert [(r.number, r.date) for r in course.overdue_reviews] == [(1, date(2026, 1, 19))]
     state = CourseState(
         protocol("hydroxo-neuro"),
