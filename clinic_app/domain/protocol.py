@@ -162,12 +162,16 @@ class LoadingStep:
 
     ``per_week`` caps doses in any 7 consecutive days (the "3 times a week" rule);
     ``dose`` overrides the template dose for this step (SmPC: 250 micrograms weekly).
+    ``review_before``: the step is conditional (the US label steps down only after a
+    clinical and reticulocyte response), so the plan carries a clinician review on the
+    day of its first dose, before that dose.
     """
 
     every_days: int
     count: int | None
     per_week: int | None = None
     dose: Dose | None = None
+    review_before: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,8 @@ class _Planner:
         self.calendar = calendar
         self.late = protocol.windows.loading.late_days
         self.rows: list[PlannedDose] = []
+        #: Reviews before a conditional step (``LoadingStep.review_before``).
+        self.step_reviews: list[PlannedDose] = []
         self.number = len(given) + 1
 
     def ideal_next(self, step: LoadingStep, step_first: int) -> int:
@@ -83,6 +85,14 @@ class _Planner:
         self.number += 1
         self.history.append(day)
 
+    def review_before(self, number: int) -> None:
+        """A clinician review on the day of the dose just added, before it is given."""
+        dose = self.rows[-1]
+        day = dose.date.toordinal()
+        self.step_reviews.append(
+            new_row(number, "review", day=day, earliest=day, latest=day, moved=False, dose=None)
+        )
+
 
 def plan_loading(
     protocol: Protocol,
@@ -106,11 +116,13 @@ def plan_loading(
     while step_index < len(steps) and steps[step_index].count is not None:
         step = steps[step_index]
         step_first = len(planner.history) - into_step
-        for _ in range((step.count or 0) - into_step):
+        for position in range(into_step, step.count or 0):
             ideal = planner.ideal_next(step, step_first)
             if not planner.fits(ideal):
                 return _finished(planner)
             planner.add(step, ideal)
+            if position == 0 and step.review_before:
+                planner.review_before(_reviews_before(steps, step_index))
         step_index += 1
         into_step = 0
     if step_index == len(steps):
@@ -126,7 +138,12 @@ def plan_loading(
 
 def _finished(planner: _Planner) -> LoadingOutcome:
     last = planner.history[-1] if planner.history else None
-    return LoadingOutcome(planner.rows, [], awaiting_review=False, last_day=last)
+    return LoadingOutcome(planner.rows, planner.step_reviews, awaiting_review=False, last_day=last)
+
+
+def _reviews_before(steps: tuple[LoadingStep, ...], index: int) -> int:
+    """The review's number: how many conditional steps come up to and with this one."""
+    return sum(1 for step in steps[: index + 1] if step.review_before)
 
 
 def _position(protocol: Protocol, done: int) -> tuple[int, int]:

@@ -17,6 +17,7 @@ from clinic_app.persistence.models import SafetyAcknowledgement
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.courses import start_course
 from clinic_app.services.commands.patients import create_patient
+from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.courses import EntryKind, course_timeline, list_courses
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
@@ -248,3 +249,35 @@ def test_the_timeline_model_passes_the_qt_model_tester(
     assert model.data(model.index(0, STATUS)) in ("Planned", "Review due")
     first = model.entry(0)
     assert first.date >= dt.date(2026, 11, 21)
+
+
+def test_no_template_is_preselected_so_enter_cannot_start_the_first_in_the_list(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    panel = _panel(qtbot, clinic, actor, roster_of_five[0])
+    _click(qtbot, panel.start_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, StartCourseDialog)
+    with qtbot.waitSignal(dialog.settings_read):
+        pass
+    assert dialog.selected_protocol() is None
+    assert "Choose the prescribed template" in dialog.details.toPlainText()
+    dialog.prescriber.setText("Dr Helen Morgan")
+    _click(qtbot, dialog.start_button)
+    assert dialog.isVisible() and dialog.errors["protocol_id"].isVisible()
+    assert "choose the prescribed template" in dialog.errors["protocol_id"].text()
+    assert list_courses(clinic, roster_of_five[0]) == []
+
+
+def test_the_clinics_default_template_is_preselected(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    manager = make_actor(clinic, "Practice Manager", Role.MANAGER)
+    change_settings(clinic, manager, {"default_template": "hydroxo-standard"})
+    panel = _panel(qtbot, clinic, actor, roster_of_five[0])
+    _click(qtbot, panel.start_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, StartCourseDialog)
+    qtbot.waitUntil(lambda: dialog.selected_protocol() is not None)
+    selected = dialog.selected_protocol()
+    assert selected is not None and selected.id == "hydroxo-standard"

@@ -161,9 +161,26 @@ def test_fixed_loading_then_maintenance(
 
     assert dates_of(course, "loading") == days(*loading)
     assert dates_of(course, "maintenance")[0] == date.fromisoformat(maintenance)
-    assert [dose.number for dose in course.doses] == list(range(1, len(course.doses) + 1))
+    injections = [dose for dose in course.doses if dose.phase != "review"]
+    assert [dose.number for dose in injections] == list(range(1, len(injections) + 1))
     assert not any(dose.moved_outside_window for dose in course.doses)
     assert not course.awaiting_review
+
+
+def test_the_us_label_reviews_the_response_before_its_step_down(calendar: ClinicCalendar) -> None:
+    course = plan(calendar, "cyano-us-label", "2026-01-05")
+    reviews = [dose for dose in course.doses if dose.phase == "review"]
+    # Seven daily doses (Mon 5-Tue 13), then the review on the first alternate-day dose.
+    assert [(r.number, r.date) for r in reviews] == [(1, date(2026, 1, 15))]
+    index = course.doses.index(reviews[0])
+    assert course.doses[index + 1].number == 8  # the review comes before that dose
+    given = plan(
+        calendar, "cyano-us-label", "2026-01-05",
+        given=("2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09",
+               "2026-01-12", "2026-01-13", "2026-01-15"),
+        as_of="2026-01-16",
+    )  # fmt: skip
+    assert not [dose for dose in given.doses if dose.phase == "review"]
 
 
 def test_three_a_week_never_puts_four_doses_in_seven_days() -> None:
