@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from clinic_app.domain.actor import Actor
+from clinic_app.domain.administration_checks import FindingCode
 from clinic_app.domain.codes import (
     AppointmentStatus,
     CourseEndReason,
@@ -31,7 +32,9 @@ from clinic_app.services.commands.courses import (
 )
 from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.planning.course_plans import sync_course_plan
 from clinic_app.services.queries.courses import EntryKind, course_timeline, get_course, list_courses
+from clinic_app.services.queries.recording import prepare_administration
 from tests.builders import (
     MONDAY,
     add_patient,
@@ -416,3 +419,35 @@ def test_only_one_workstation_can_end_the_same_course(uow: UnitOfWork) -> None:
             expected_version=course.version,
         )  # fmt: skip
     assert get_course(uow, course.id).end_reason is CourseEndReason.DIED
+
+
+def test_a_review_passed_without_a_decision_is_overdue_on_the_timeline_and_when_recording(
+    uow: UnitOfWork,
+) -> None:
+    actor = make_actor(uow)
+    patient = add_patient(uow, actor)
+    course = start(uow, actor, patient, "hydroxo-neuro")
+    later = MONDAY + dt.timedelta(days=21)  # review 1 was due by Thursday 19 March
+    with uow.write() as session:
+        sync_course_plan(session, course.id, today=later)
+
+    timeline = course_timeline(uow, course.id, today=later)
+    overdue = [e for e in timeline.entries if e.kind is EntryKind.OVERDUE_REVIEW]
+    assert [(e.dose_number, e.status_label) for e in overdue] == [(1, "Review overdue")]
+    assert "No decision recorded since 19/03/2026" in overdue[0].detail
+    assert [e.dose_number for e in timeline.entries if e.kind is EntryKind.REVIEW][:1] == [2]
+
+    context = prepare_administration(uow, None, patient, today=later)
+    warning = next(f for f in context.findings if f.code is FindingCode.REVIEW_OVERDUE)
+    assert "19/03/2026" in warning.message and not warning.blocks
+
+    # A decision recorded at the review (its row held) clears it; nothing rolls on.
+    with uow.write() as session:
+        held = session.get(Appointment, overdue[0].appointment_id)
+        assert held is not None
+        held.status = AppointmentStatus.FULFILLED
+        sync_course_plan(session, course.id, today=later)
+    timeline = course_timeline(uow, course.id, today=later)
+    assert not [e for e in timeline.entries if e.kind is EntryKind.OVERDUE_REVIEW]
+    context = prepare_administration(uow, None, patient, today=later)
+    assert FindingCode.REVIEW_OVERDUE not in {f.code for f in context.findings}
