@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QWid
 from clinic_app.domain.clinic_settings import ClinicSettings, factor_range
 from clinic_app.domain.codes import CourseEndReason
 from clinic_app.domain.date_text import format_date, parse_date
-from clinic_app.domain.interval_factor import FactorRange, effective_interval_text, every_text
+from clinic_app.domain.interval_factor import FactorRange, effective_interval_text
 from clinic_app.services.queries.courses import CourseSummary
 from clinic_app.services.queries.settings import load_settings
 from clinic_app.ui.form_dialog import FormDialog
@@ -101,10 +101,10 @@ class FrequencyDialog(FormDialog):
         self.form.addRow("Result", self.preview)
         self.add_field("Reason", "reason", self.reason)
         self.finish_layout(
-            f"Now: maintenance {course.frequency} (template: "
-            f"{every_text(course.maintenance_every)}). A factor of 1.5 makes injections 50% "
-            "more frequent, as seed 002 allows when symptoms return before the next dose; "
-            "below 1 makes them less frequent (NICE NG239: when the cause has resolved), "
+            f"Now: maintenance {course.frequency}. A factor of 1.5 makes injections 50% "
+            "more frequent, as the clinic's guideline allows when symptoms return before the "
+            "next dose; below 1 makes them less frequent (NICE NG239: when the cause has "
+            "resolved), "
             "and needs a reason. Every planned date is recalculated from the last dose given."
         )
         self.factor.valueChanged.connect(self._update_preview)

@@ -22,7 +22,7 @@ from clinic_app.domain.codes import (
 )
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.errors import NotFound
-from clinic_app.domain.interval_factor import effective_interval_text, every_text
+from clinic_app.domain.interval_factor import effective_interval_text
 from clinic_app.domain.protocol import Interval, Protocol
 from clinic_app.domain.protocol_snapshot import protocol_from_json
 from clinic_app.persistence.models import (
@@ -246,9 +246,8 @@ def _frequency_note(course: Course, protocol: Protocol, names: dict[int, str]) -
     when = course.interval_factor_set_at
     by = f" by {who}" if who else ""
     on = f" on {format_date(when.astimezone().date())}" if when else ""
-    template = every_text(protocol.maintenance.every)
     reason = f": {course.interval_factor_reason}" if course.interval_factor_reason else ""
-    return f"template {template}, ×{course.interval_factor:g}{by}{on}{reason}"
+    return f"×{course.interval_factor:g}{by}{on}{reason}"
 
 
 def _next_doses(session: Session, course_ids: Sequence[int]) -> dict[int, dt.date]:
