@@ -221,7 +221,8 @@ def _regions_hint(country: str, regions: tuple[str, ...], *, leave_out: bool) ->
     if not regions:
         return f"{country} has no regions in the holidays calendar; leave --subdivision out"
     known = ", ".join(regions)
-    tail = " (or leave it out for the country's own holidays)" if leave_out else ""
+    default = "ENG, England" if country == "GB" else "the country-wide holidays"
+    tail = f" (or leave it out for {default})" if leave_out else ""
     return f"use one of {known}{tail}"
 
 
