@@ -42,18 +42,24 @@ def register(subparsers: Any) -> None:
         help="dates of doses already given, in order",
     )  # fmt: skip
     parser.add_argument(
-        "--as-of", metavar="YYYY-MM-DD", help="plan nothing before this day (default: start)"
-    )
+        "--as-of", metavar="YYYY-MM-DD",
+        help="the day the plan is made: nothing is planned before it, and no --given "
+        "date may be after it (default: --start, or the last --given date)",
+    )  # fmt: skip
     parser.add_argument(
         "--loading-ended", metavar="YYYY-MM-DD",
         help="day a clinician recorded that loading has ended",
     )  # fmt: skip
     parser.add_argument(
         "--interval-factor", default="1", metavar="F",
-        help="divide the maintenance interval by F (1.5: 3 months becomes 2)",
+        help="divide the maintenance interval by F (1.5: 3 months becomes 2); "
+        "between 0.75 and 1.5, the default clinic range",
     )  # fmt: skip
     parser.add_argument("--country", default="GB", help="public holidays of (default: GB)")
-    parser.add_argument("--subdivision", default="ENG", help="region (default: ENG)")
+    parser.add_argument(
+        "--subdivision", metavar="REGION",
+        help="region for public holidays (default: ENG for GB, none elsewhere)",
+    )  # fmt: skip
     parser.add_argument(
         "--open-days", default="mon,tue,wed,thu,fri", metavar="DAYS",
         help="weekdays the clinic is open (default: mon,tue,wed,thu,fri)",
@@ -83,7 +89,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _course_from(args: argparse.Namespace) -> tuple[CourseState, ClinicCalendar, int]:
-    from clinic_app.domain.protocol import MAX_INTERVAL_FACTOR
     from clinic_app.domain.schedule import CourseState
 
     protocol = _protocol(args.protocol)
@@ -96,26 +101,44 @@ def _course_from(args: argparse.Namespace) -> tuple[CourseState, ClinicCalendar,
             )
     if given and given[0] < start:
         raise UsageError("--given", f"{given[0]} is before --start {start}")
-    as_of = _date("--as-of", args.as_of) if args.as_of else start
+    if args.as_of:
+        as_of = _date("--as-of", args.as_of)
+        if given and given[-1] > as_of:
+            raise UsageError(
+                "--given",
+                f"{given[-1]} is after --as-of {as_of}: a dose cannot have been given after "
+                "the day the plan is made",
+            )
+    else:
+        as_of = max((start, *given))
     ended = _date("--loading-ended", args.loading_ended) if args.loading_ended else None
     if ended is not None and ended < start:
         raise UsageError("--loading-ended", f"{ended} is before --start {start}")
-    try:
-        factor = float(args.interval_factor)
-    except ValueError:
-        raise UsageError("--interval-factor", f"{args.interval_factor!r} is not a number") from None
-    if not (math.isfinite(factor) and factor > 0):
-        raise UsageError("--interval-factor", f"must be greater than 0, got {args.interval_factor}")
-    if factor > MAX_INTERVAL_FACTOR:
-        raise UsageError(
-            "--interval-factor",
-            f"must be at most {MAX_INTERVAL_FACTOR:g} (four times as often), "
-            f"got {args.interval_factor}",
-        )
+    factor = _factor(args.interval_factor)
     horizon = _horizon(args.horizon_months)
     calendar = _calendar(args, as_of)
     state = CourseState(protocol, start, given, as_of, factor, ended)
     return state, calendar, horizon
+
+
+def _factor(text: str) -> float:
+    """The factor, inside the clinic settings' default range (this command reads no
+    clinic's settings): a slip such as 0.15 for 1.5 is refused, never planned."""
+    from clinic_app.domain.interval_factor import FACTOR_MAX_CAP, FactorRange
+
+    try:
+        factor = float(text)
+    except ValueError:
+        raise UsageError("--interval-factor", f"{text!r} is not a number") from None
+    allowed = FactorRange()
+    if not (math.isfinite(factor) and allowed.low <= factor <= allowed.high):
+        raise UsageError(
+            "--interval-factor",
+            f"must be between {allowed.low:g} (less often) and {allowed.high:g} (more often), "
+            f"the default clinic range (a clinic may allow up to {FACTOR_MAX_CAP:g}); "
+            f"got {text}",
+        )
+    return factor
 
 
 def _protocol(protocol_id: str) -> Protocol:
@@ -150,7 +173,7 @@ def _horizon(text: str) -> int:
 
 def _calendar(args: argparse.Namespace, as_of: date) -> ClinicCalendar:
     from clinic_app.domain.clinic_calendar import WEEKDAY_NAMES, ClinicCalendar
-    from clinic_app.domain.public_holidays import public_holidays
+    from clinic_app.domain.public_holidays import holiday_regions, public_holidays
 
     full_names = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     weekdays = []
@@ -172,18 +195,35 @@ def _calendar(args: argparse.Namespace, as_of: date) -> ClinicCalendar:
         if last < first:
             raise UsageError("--closed", f"range {text!r} ends before it starts")
         closures.append((first, last))
+    country = args.country.strip().upper()
     try:
-        public_holidays(args.country, None)
+        public_holidays(country, None)
     except ValueError:
         raise UsageError("--country", f"no public holidays known for {args.country!r}") from None
-    try:
-        return ClinicCalendar.build(
-            weekdays, closures, args.country, args.subdivision or None, years=[as_of.year]
-        )
-    except ValueError:
+    regions = holiday_regions(country)
+    subdivision = args.subdivision
+    if subdivision is None:
+        subdivision = "ENG" if country == "GB" else None
+    elif not subdivision.strip():
         raise UsageError(
-            "--subdivision", f"{args.subdivision!r} is not a region of {args.country}"
-        ) from None
+            "--subdivision", "is empty: " + _regions_hint(country, regions, leave_out=True)
+        )
+    elif subdivision.strip().upper() not in regions:
+        raise UsageError(
+            "--subdivision",
+            f"{subdivision!r} is not a region of {country}: "
+            + _regions_hint(country, regions, leave_out=False),
+        )
+    return ClinicCalendar.build(weekdays, closures, country, subdivision, years=[as_of.year])
+
+
+def _regions_hint(country: str, regions: tuple[str, ...], *, leave_out: bool) -> str:
+    if not regions:
+        return f"{country} has no regions in the holidays calendar; leave --subdivision out"
+    known = ", ".join(regions)
+    default = "ENG, England" if country == "GB" else "the country-wide holidays"
+    tail = f" (or leave it out for {default})" if leave_out else ""
+    return f"use one of {known}{tail}"
 
 
 def _as_json(state: CourseState, plan: CoursePlan) -> dict[str, object]:
@@ -195,6 +235,7 @@ def _as_json(state: CourseState, plan: CoursePlan) -> dict[str, object]:
         "as_of": state.as_of.isoformat(),
         "for_life": protocol.for_life,
         "interval_factor": state.interval_factor,
+        "maintenance_interval": _maintenance_text(state),
         "awaiting_review": plan.awaiting_review,
         "doses": [
             {
@@ -205,6 +246,7 @@ def _as_json(state: CourseState, plan: CoursePlan) -> dict[str, object]:
                 "latest": dose.latest.isoformat(),
                 "status": dose.status,
                 "moved_outside_window": dose.moved_outside_window,
+                "overdue": dose.overdue,
                 "dose": dose.dose.describe() if dose.dose else None,
             }
             for dose in plan.doses
@@ -222,6 +264,7 @@ def _as_table(state: CourseState, plan: CoursePlan, horizon: int) -> str:
         f"Start {_day(state.start)}; nothing planned before {_day(state.as_of)}; "
         f"{'for life' if protocol.for_life else 'fixed course'}; "
         f"planned at least {horizon} months ahead.",
+        f"Maintenance {_maintenance_text(state)}.",
         "",
     ]
     rows = [("No", "Phase", "Date", "Window", "Status", "Dose")]
@@ -231,7 +274,9 @@ def _as_table(state: CourseState, plan: CoursePlan, horizon: int) -> str:
             if dose.status == "given"
             else f"{dose.earliest.isoformat()}..{dose.latest.isoformat()}"
         )
-        status = dose.status + ("*" if dose.moved_outside_window else "")
+        status = ("overdue" if dose.overdue else dose.status) + (
+            "*" if dose.moved_outside_window else ""
+        )
         amount = dose.dose.describe() if dose.dose else ""
         rows.append((str(dose.number), dose.phase, _day(dose.date), window, status, amount))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
@@ -240,7 +285,15 @@ def _as_table(state: CourseState, plan: CoursePlan, horizon: int) -> str:
         cells += [cell.ljust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
         lines.append("  ".join(cells).rstrip())
     if any(dose.moved_outside_window for dose in plan.doses):
-        lines.append("* no open day inside the window: moved to the next open day")
+        lines.append(
+            "* no open day inside the window: moved to the nearest open day before it "
+            "(within the template's early limit), else the next one after it"
+        )
+    if plan.overdue_reviews:
+        lines.append(
+            "overdue: a review whose window has passed with no decision recorded; "
+            "it stays in the plan until a clinician records one."
+        )
     if plan.awaiting_review:
         lines.append(
             "Loading continues until a clinician records that it has ended "
@@ -251,6 +304,12 @@ def _as_table(state: CourseState, plan: CoursePlan, horizon: int) -> str:
     if not plan.monitoring:
         lines.append("  none planned")
     return "\n".join(lines)
+
+
+def _maintenance_text(state: CourseState) -> str:
+    from clinic_app.domain.interval_factor import effective_interval_text
+
+    return effective_interval_text(state.protocol.maintenance.every, state.interval_factor)
 
 
 def _day(day: date) -> str:

@@ -57,6 +57,7 @@ class FindingCode(StrEnum):
     PLATELETS_HOLD_AUTHORISED = "platelets_hold_authorised"
     PLATELETS_LOW = "platelets_low"
     PLATELETS_CHECK = "platelets_check"
+    REVIEW_OVERDUE = "review_overdue"
     PLATELETS_NONE = "platelets_none"
     ANTICOAGULANT_CHECK_INR = "anticoagulant_check_inr"
     INR_ABOVE_CEILING = "inr_above_ceiling"
@@ -179,6 +180,8 @@ class CheckFacts:
     last_site_on: dt.date | None = None
     expiry_warning_days: int = 30
     inr_ceiling: float = 3.0
+    #: The last day of a clinician review's window that passed with no decision recorded.
+    overdue_review: dt.date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,6 +485,17 @@ def site_findings(facts: CheckFacts, choice: Choice) -> list[Finding]:
 
 def _timing_findings(facts: CheckFacts) -> list[Finding]:
     found: list[Finding] = []
+    if facts.overdue_review is not None:
+        found.append(
+            Finding(
+                FindingCode.REVIEW_OVERDUE,
+                Severity.WARN,
+                "A clinician review of this loading course is overdue (due by "
+                f"{facts.overdue_review:%d/%m/%Y}, no decision recorded): ask a clinician "
+                "whether loading continues before the next loading dose.",
+                "dose",
+            )
+        )
     if facts.given_today:
         found.append(
             Finding(

@@ -15,6 +15,12 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from clinic_app.domain.clinic_calendar import WEEKDAY_NAMES, ClinicCalendar
+from clinic_app.domain.interval_factor import (
+    FACTOR_MAX_CAP,
+    FACTOR_MAX_DEFAULT,
+    FACTOR_MIN_FLOOR,
+    FactorRange,
+)
 
 #: What a setting can hold; a tuple is "any of the setting's choices" (the open days).
 SettingValue = str | int | float | tuple[str, ...]
@@ -48,6 +54,8 @@ class Setting:
     code: bool = False
     #: Decides which days the clinic is open: changing it re-plans every course.
     calendar: bool = False
+    #: Where the default comes from (a guideline, a product's information), for review.
+    source: str = ""
 
     def tidy(self, value: object) -> object:
         """The value as it would be typed by someone careful (trimmed, upper-case code,
@@ -114,6 +122,7 @@ def setting(
     max_length: int = 0,
     code: bool = False,
     calendar: bool = False,
+    source: str = "",
 ) -> T:
     """A ``ClinicSettings`` field with its declaration in the field's metadata.
 
@@ -135,6 +144,7 @@ def setting(
         max_length=max_length,
         code=code,
         calendar=calendar,
+        source=source,
     )
     return field(default=default, metadata={_DECLARATION: declared})
 
@@ -213,6 +223,38 @@ class ClinicSettings:
         decimals=1,
         minimum_means="No ceiling",
     )
+    interval_factor_max: float = setting(
+        float,
+        label="Most frequent factor",
+        help="Highest frequency factor a prescriber may set for a patient (1.5: 3-monthly "
+        f"becomes 2-monthly). At most {FACTOR_MAX_CAP:g}.",
+        default=FACTOR_MAX_DEFAULT,
+        unit="× as often",
+        minimum=1.0,
+        maximum=FACTOR_MAX_CAP,
+        decimals=2,
+        source="Seed 002: some patients may require up to 50% more frequent injections.",
+    )
+    interval_factor_min: float = setting(
+        float,
+        label="Least frequent factor",
+        help="Lowest frequency factor a prescriber may set, with a reason (0.75: 3-monthly "
+        "becomes 4-monthly). 1 allows no reduction.",
+        default=FACTOR_MIN_FLOOR,
+        unit="× as often",
+        minimum=FACTOR_MIN_FLOOR,
+        maximum=1.0,
+        decimals=2,
+        source="NICE NG239 (2024): consider reducing the frequency if the cause has resolved.",
+    )
+    default_template: str = setting(
+        str,
+        label="Default template",
+        help="Template id the Start course form preselects (empty: none, so the prescriber "
+        "must choose one).",
+        default="",
+        max_length=63,
+    )
     low_stock_threshold: int = setting(
         int,
         label="Low stock at",
@@ -258,6 +300,11 @@ def validate_settings(settings: ClinicSettings) -> dict[str, str]:
     if "country" not in problems and "subdivision" not in problems:
         problems.update(_holiday_problems(settings.country, settings.subdivision))
     return {name: problems[name] for name in SETTINGS if name in problems}
+
+
+def factor_range(settings: ClinicSettings) -> FactorRange:
+    """The frequency factors the clinic allows, from its two settings."""
+    return FactorRange(settings.interval_factor_min, settings.interval_factor_max)
 
 
 def _holiday_problems(country: str, subdivision: str) -> dict[str, str]:

@@ -27,11 +27,6 @@ LoadingKind = Literal[
 #: month interval into a fraction of a month (3 months / 1.4 = 2.14 months = 65 days).
 DAYS_PER_MONTH = 30.44
 
-#: The largest frequency factor accepted anywhere (app, services, CLI): 4 means four
-#: times as often. Seed 002 speaks of "up to 50% more frequent"; anything far beyond it
-#: is more likely a typing slip than a prescription.
-MAX_INTERVAL_FACTOR = 4.0
-
 
 @dataclass(frozen=True, slots=True)
 class Interval:
@@ -107,10 +102,38 @@ class DoseWindow:
 
     ``early_days`` and ``late_days`` are both zero or positive: the window is
     ``[ideal - early_days, ideal + late_days]``.
+
+    ``early_limit_days`` (at least ``early_days``) is how far before its ideal day a
+    dose may still go when the clinic is closed on every day of its window: an early
+    B12 dose is harmless, a late one lets symptoms return, so the nearest open day
+    before the window within this limit is preferred to one after it. None means no
+    margin beyond the window (``early_days``).
     """
 
     early_days: int
     late_days: int
+    early_limit_days: int | None = None
+
+    @property
+    def early_limit(self) -> int:
+        limit = self.early_limit_days
+        return self.early_days if limit is None or limit < self.early_days else limit
+
+    def scaled(self, factor: float) -> DoseWindow:
+        """The window for an interval divided by ``factor``: every margin scales with it,
+        so a dose made twice as frequent also has half the leeway either side."""
+        if factor == 1:
+            return self
+        limit = self.early_limit
+        return DoseWindow(
+            _scaled(self.early_days, factor),
+            _scaled(self.late_days, factor),
+            _scaled(limit, factor),
+        )
+
+
+def _scaled(days: int, factor: float) -> int:
+    return max(0, round(days / factor))
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +146,8 @@ class DoseWindows:
 #: Used when a template leaves a window out. Loading doses are planned as early as
 #: the spacing rules allow, so they only ever move later: four days late steps over
 #: an Easter closure (Good Friday to Easter Monday) without flagging it. Maintenance
-#: may be a week early (harmless) or two weeks late (before symptoms usually return).
+#: may be a week early (harmless) or two weeks late (before symptoms usually return);
+#: with no margin stated, a closure never pulls it more than a week early.
 DEFAULT_WINDOWS = DoseWindows(
     loading=DoseWindow(early_days=0, late_days=4),
     maintenance=DoseWindow(early_days=7, late_days=14),
@@ -138,12 +162,16 @@ class LoadingStep:
 
     ``per_week`` caps doses in any 7 consecutive days (the "3 times a week" rule);
     ``dose`` overrides the template dose for this step (SmPC: 250 micrograms weekly).
+    ``review_before``: the step is conditional (the US label steps down only after a
+    clinical and reticulocyte response), so the plan carries a clinician review on the
+    day of its first dose, before that dose.
     """
 
     every_days: int
     count: int | None
     per_week: int | None = None
     dose: Dose | None = None
+    review_before: bool = False
 
 
 @dataclass(frozen=True, slots=True)

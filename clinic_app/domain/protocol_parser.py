@@ -235,6 +235,11 @@ def _loading(table: _Table) -> LoadingPattern:
                 f"steps[{index}].until_review", "only the last step may be open-ended"
             )
     if steps[-1].count is None:
+        if any(step.review_before for step in steps):
+            raise table.error(
+                "steps", "review_before applies only when loading has a fixed length "
+                "(open-ended loading has its own reviews)",
+            )  # fmt: skip
         return LoadingPattern(kind, steps, review_every=_interval(table.table("review_every")))
     if table.has("review_every"):
         raise table.error("review_every", "only applies when the last step has until_review = true")
@@ -242,17 +247,19 @@ def _loading(table: _Table) -> LoadingPattern:
 
 
 def _step(table: _Table) -> LoadingStep:
-    table.only({"every_days", "count", "until_review", "dose"})
+    table.only({"every_days", "count", "until_review", "dose", "review_before"})
     every = table.integer("every_days", 1, _MAX_EVERY_DAYS)
     dose = _dose(table.table("dose")) if table.has("dose") else None
     open_ended = table.boolean("until_review") if table.has("until_review") else False
+    review = table.boolean("review_before") if table.has("review_before") else False
     if open_ended:
         if table.has("count"):
             raise table.error("count", "an until_review step has no count")
-        return LoadingStep(every, None, dose=dose)
+        return LoadingStep(every, None, dose=dose, review_before=review)
     if not table.has("count"):
         raise table.error("count", "is required (or set until_review = true)")
-    return LoadingStep(every, table.integer("count", 1, _MAX_COUNT), dose=dose)
+    count = table.integer("count", 1, _MAX_COUNT)
+    return LoadingStep(every, count, dose=dose, review_before=review)
 
 
 def _maintenance(table: _Table, for_life: bool) -> Maintenance:
@@ -273,11 +280,12 @@ def _windows(table: _Table) -> DoseWindows:
         if not table.has(key):
             return default
         sub = table.table(key)
-        sub.only({"early_days", "late_days"})
-        return DoseWindow(
-            sub.integer("early_days", 0, _MAX_WINDOW_DAYS),
-            sub.integer("late_days", 0, _MAX_WINDOW_DAYS),
-        )
+        sub.only({"early_days", "late_days", "early_limit_days"})
+        early = sub.integer("early_days", 0, _MAX_WINDOW_DAYS)
+        limit = None
+        if sub.has("early_limit_days"):
+            limit = sub.integer("early_limit_days", early, _MAX_WINDOW_DAYS)
+        return DoseWindow(early, sub.integer("late_days", 0, _MAX_WINDOW_DAYS), limit)
 
     return DoseWindows(
         loading=window("loading", DEFAULT_WINDOWS.loading),
@@ -287,13 +295,30 @@ def _windows(table: _Table) -> DoseWindows:
 
 
 def _monitoring(table: _Table) -> MonitoringPlan:
-    table.only({"steps", "repeat"})
+    """The monitoring plan, with the product information's early checks first.
+
+    ``early_checks`` are the checks a template's own source asks for in the first days
+    or weeks (potassium during initial therapy, platelets in the first weeks...), with
+    their citation in ``early_checks_source``. They are planned unless the clinic sets
+    ``plan_early_checks = false`` in its copy of the template: a choice made per
+    template, versioned with it and frozen in every course's snapshot, so a course's
+    record shows whether they were planned for it.
+    """
+    table.only({"steps", "repeat", "early_checks", "early_checks_source", "plan_early_checks"})
     steps: list[MonitoringStep] = []
-    for index, sub in enumerate(table.tables("steps")):
-        sub.only({"after", "tests"})
-        step = MonitoringStep(_interval(sub.table("after")), sub.text_list("tests"))
+    early: list[MonitoringStep] = []
+    if table.has("early_checks"):
+        early = _monitoring_steps(table, "early_checks")
+        table.text("early_checks_source")
+    elif table.has("early_checks_source"):
+        raise table.error("early_checks_source", "only applies with early_checks")
+    planned = table.boolean("plan_early_checks") if table.has("plan_early_checks") else True
+    if planned:
+        steps += early
+    for index, step in enumerate(_monitoring_steps(table, "steps")):
         if steps and _approx_days(step.after) <= _approx_days(steps[-1].after):
-            raise table.error(f"steps[{index}].after", "must come after the previous step")
+            where = "early_checks" if index == 0 and early else f"steps[{index}].after"
+            raise table.error(where, "must come before the later steps")
         steps.append(step)
     repeat = None
     if table.has("repeat"):
@@ -301,6 +326,17 @@ def _monitoring(table: _Table) -> MonitoringPlan:
         sub.only({"every", "tests"})
         repeat = MonitoringRepeat(_interval(sub.table("every")), sub.text_list("tests"))
     return MonitoringPlan(tuple(steps), repeat)
+
+
+def _monitoring_steps(table: _Table, key: str) -> list[MonitoringStep]:
+    steps: list[MonitoringStep] = []
+    for index, sub in enumerate(table.tables(key)):
+        sub.only({"after", "tests"})
+        step = MonitoringStep(_interval(sub.table("after")), sub.text_list("tests"))
+        if steps and _approx_days(step.after) <= _approx_days(steps[-1].after):
+            raise table.error(f"{key}[{index}].after", "must come after the previous step")
+        steps.append(step)
+    return steps
 
 
 def _approx_days(interval: Interval) -> float:

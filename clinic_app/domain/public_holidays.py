@@ -38,3 +38,14 @@ def public_holidays(country: str, subdivision: str | None) -> Callable[[int], tu
         return cached
 
     return for_year
+
+
+def holiday_regions(country: str) -> tuple[str, ...]:
+    """The region codes the package knows for ``country`` (empty when it has none)."""
+    import holidays
+
+    try:
+        calendar = holidays.country_holidays(country.upper())
+    except NotImplementedError as error:
+        raise ValueError(str(error)) from None
+    return tuple(sorted(calendar.subdivisions))

@@ -14,8 +14,10 @@ storing a plan that can go stale. Rules, from CLINICAL_RULES.md section 1:
 - Open-ended loading plans doses up to the next review, lists reviews, and plans no
   maintenance until a clinician records ``loading_ended``.
 - No date falls on a closed day: doses move inside their window (see
-  ``schedule_dates.place_nearest``) or, failing that, to the next open day with
+  ``schedule_dates.place_nearest``) or, failing that, to the nearest open day before
+  the window within the regimen's early limit, else the next open day after it, with
   ``moved_outside_window`` set.
+- A frequency factor divides the maintenance interval and scales its window.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from clinic_app.domain.clinic_calendar import ClinicCalendar
-from clinic_app.domain.protocol import Interval, Protocol
+from clinic_app.domain.protocol import DoseWindow, Interval, Protocol
 from clinic_app.domain.schedule_dates import add_months
 from clinic_app.domain.schedule_loading import plan_loading
 from clinic_app.domain.schedule_maintenance import plan_maintenance
@@ -68,6 +70,9 @@ class CourseState:
     as_of: date
     interval_factor: float = 1.0
     loading_ended: date | None = None
+    #: The number of the last clinician review held (a decision recorded there);
+    #: reviews after it whose window has passed are planned as overdue.
+    reviews_held: int = 0
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.interval_factor) and self.interval_factor > 0):
@@ -95,6 +100,11 @@ class CoursePlan:
     monitoring: tuple[MonitoringDue, ...]
     #: Open-ended loading still running: the plan stops at the next review.
     awaiting_review: bool = False
+
+    @property
+    def overdue_reviews(self) -> tuple[PlannedDose, ...]:
+        """Reviews whose window has passed with no decision recorded."""
+        return tuple(dose for dose in self.doses if dose.overdue)
 
     @property
     def next_dose(self) -> PlannedDose | None:
@@ -127,7 +137,7 @@ def plan_course(
     if loading_owed and (ended is None or ended > replan):
         # Loading "ended" on a day means no loading dose that day or after.
         until = None if ended is None else ended - 1
-        outcome = plan_loading(protocol, start, given, replan, calendar, until)
+        outcome = plan_loading(protocol, start, given, replan, calendar, until, state.reviews_held)
         entries += outcome.doses
         reviews = outcome.reviews
         awaiting_review = outcome.awaiting_review
@@ -138,6 +148,7 @@ def plan_course(
         entries += plan_maintenance(
             protocol,
             _divided(protocol.maintenance.every, state.interval_factor),
+            _scaled(protocol.windows.maintenance, state.interval_factor),
             last_day,
             calendar,
             replan=replan,
@@ -181,6 +192,11 @@ def _divided(interval: Interval, factor: float) -> Interval:
     return interval.divided_by(factor)
 
 
+@lru_cache(maxsize=256)
+def _scaled(window: DoseWindow, factor: float) -> DoseWindow:
+    return window.scaled(factor)
+
+
 def _loading_given(protocol: Protocol, given: list[int], ended: int | None) -> int:
     """How many of the given doses (the earliest ones) were loading doses."""
     pattern = protocol.loading
@@ -208,6 +224,6 @@ def _given_entries(
     new_tuple = tuple.__new__  # given_row's body, inlined: a long history has many rows
     for index in range(loading_given, len(given)):
         day = given[index]
-        row = (index + 1, "maintenance", day, day, day, "given", False, dose)
+        row = (index + 1, "maintenance", day, day, day, "given", False, dose, False)
         entries.append(new_tuple(PlannedDose, row))
     return entries

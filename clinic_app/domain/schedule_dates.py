@@ -64,14 +64,15 @@ def stepper(anchor: int, interval: Interval) -> Callable[[int], int]:
 
 
 def place_nearest(
-    calendar: ClinicCalendar, ideal: int, earliest: int, latest: int
+    calendar: ClinicCalendar, ideal: int, earliest: int, latest: int, floor: int | None = None
 ) -> tuple[int, bool]:
     """The open day in ``[earliest, latest]`` nearest to ``ideal``; on a tie the earlier.
 
     Earlier wins a tie because a B12 dose a day early is harmless while a late one
-    lets symptoms return. With no open day in the window, the first open day after it
-    is used and flagged (second value True) so a person can look at it; the plan
-    never fails for want of an open day.
+    lets symptoms return. With no open day in the window, the nearest open day before
+    it, down to ``floor`` (the regimen's early limit), is used; failing that the first
+    open day after it. Either is flagged (second value True) so a person can look at
+    it; the plan never fails for want of an open day.
     """
     ideal = max(ideal, earliest)
     base, flags = calendar.open_flags(earliest, latest)
@@ -90,4 +91,9 @@ def place_nearest(
         if after_fits and flags[after - base]:
             return after, False
         distance += 1
+    if floor is not None and floor < earliest:
+        base, flags = calendar.open_flags(floor, earliest - 1)
+        for day in range(earliest - 1, floor - 1, -1):
+            if flags[day - base]:
+                return day, True
     return calendar.next_open_ordinal(max(latest + 1, earliest)), True

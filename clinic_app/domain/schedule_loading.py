@@ -41,14 +41,18 @@ class _Planner:
         replan: int,
         calendar: ClinicCalendar,
         until: int | None,
+        reviews_held: int = 0,
     ) -> None:
         self.protocol = protocol
+        self.reviews_held = reviews_held
         self.until = until
         self.history = list(given)
         self.replan = replan
         self.calendar = calendar
         self.late = protocol.windows.loading.late_days
         self.rows: list[PlannedDose] = []
+        #: Reviews before a conditional step (``LoadingStep.review_before``).
+        self.step_reviews: list[PlannedDose] = []
         self.number = len(given) + 1
 
     def ideal_next(self, step: LoadingStep, step_first: int) -> int:
@@ -81,6 +85,14 @@ class _Planner:
         self.number += 1
         self.history.append(day)
 
+    def review_before(self, number: int) -> None:
+        """A clinician review on the day of the dose just added, before it is given."""
+        dose = self.rows[-1]
+        day = dose.date.toordinal()
+        self.step_reviews.append(
+            new_row(number, "review", day=day, earliest=day, latest=day, moved=False, dose=None)
+        )
+
 
 def plan_loading(
     protocol: Protocol,
@@ -89,23 +101,28 @@ def plan_loading(
     replan: int,
     calendar: ClinicCalendar,
     until: int | None = None,
+    reviews_held: int = 0,
 ) -> LoadingOutcome:
     """Plan the loading doses after the ``given`` ones (all of which were loading doses).
 
     ``until`` is the last day a loading dose may fall on, when a clinician has recorded
     (ahead of time) the day loading ends; the plan then holds no reviews.
+    ``reviews_held`` is the number of the last review at which a clinician recorded a
+    decision: passed reviews after it are listed as overdue.
     """
     steps = protocol.loading.steps
-    planner = _Planner(protocol, given, replan, calendar, until)
+    planner = _Planner(protocol, given, replan, calendar, until, reviews_held)
     step_index, into_step = _position(protocol, len(given))
     while step_index < len(steps) and steps[step_index].count is not None:
         step = steps[step_index]
         step_first = len(planner.history) - into_step
-        for _ in range((step.count or 0) - into_step):
+        for position in range(into_step, step.count or 0):
             ideal = planner.ideal_next(step, step_first)
             if not planner.fits(ideal):
                 return _finished(planner)
             planner.add(step, ideal)
+            if position == 0 and step.review_before:
+                planner.review_before(_reviews_before(steps, step_index))
         step_index += 1
         into_step = 0
     if step_index == len(steps):
@@ -121,7 +138,12 @@ def plan_loading(
 
 def _finished(planner: _Planner) -> LoadingOutcome:
     last = planner.history[-1] if planner.history else None
-    return LoadingOutcome(planner.rows, [], awaiting_review=False, last_day=last)
+    return LoadingOutcome(planner.rows, planner.step_reviews, awaiting_review=False, last_day=last)
+
+
+def _reviews_before(steps: tuple[LoadingStep, ...], index: int) -> int:
+    """The review's number: how many conditional steps come up to and with this one."""
+    return sum(1 for step in steps[: index + 1] if step.review_before)
 
 
 def _position(protocol: Protocol, done: int) -> tuple[int, int]:
@@ -148,8 +170,14 @@ def _plan_open_ended(planner: _Planner, start: int, step_first: int) -> LoadingO
     step = protocol.loading.steps[-1]
     first = planner.calendar.next_open_ordinal(planner.ideal_next(step, step_first))
     must_reach = max(planner.replan + 1, first)
-    reviews = _reviews(protocol, start, planner.replan, planner.calendar, must_reach)
-    limit = next(review.date for review in reviews if review.date.toordinal() >= must_reach)
+    reviews = _reviews(
+        protocol, start, planner.replan, planner.calendar, must_reach, planner.reviews_held
+    )
+    limit = next(
+        review.date
+        for review in reviews
+        if not review.overdue and review.date.toordinal() >= must_reach
+    )
     limit_day = limit.toordinal()
     while True:
         planner.add(step, planner.ideal_next(step, step_first))
@@ -161,42 +189,79 @@ def _plan_open_ended(planner: _Planner, start: int, step_first: int) -> LoadingO
 
 
 def _reviews(
-    protocol: Protocol, start: int, replan: int, calendar: ClinicCalendar, must_reach: int
+    protocol: Protocol,
+    start: int,
+    replan: int,
+    calendar: ClinicCalendar,
+    must_reach: int,
+    reviews_held: int = 0,
 ) -> list[PlannedDose]:
-    """Reviews from the re-planning day through the lookahead and at least ``must_reach``;
-    a review whose window closed before the re-planning day is not listed."""
+    """Reviews through the lookahead and at least ``must_reach``, counted from the start.
+
+    Reviews keep their spacing: each comes ``review_every`` after the one before it as
+    planned, never closer than half of that; when a closure leaves no open day in a
+    review's window it goes to the nearest open day before it within the review's early
+    limit, else after it (flagged), and the ones after it count from its new day.
+
+    A review whose window closed before the re-planning day with no decision recorded
+    (its number above ``reviews_held``) stays in the plan flagged ``overdue``: loading
+    that should have been looked at is never rolled on silently.
+    """
     review_every = protocol.loading.review_every
     if review_every is None:  # the parser requires it; guard hand-built protocols
         raise ValueError(f"protocol {protocol.id}: open-ended loading needs review_every")
     window = protocol.windows.review
+    early, late, limit = window.early_days, window.late_days, window.early_limit
     until = replan + REVIEW_LOOKAHEAD_DAYS
     reviews: list[PlannedDose] = []
-    previous = replan - 1
+    anchor, times, number = start, 1, 0
+    previous: int | None = None
     reached = False
-    times = 1
-    if review_every.unit != "months":  # skip straight past the reviews already held
-        step_days = review_every.amount * (7 if review_every.unit == "weeks" else 1)
-        times = max(1, (replan - start - window.late_days) // step_days)
     while True:
-        ideal = add_interval(start, review_every, times)
-        times += 1
-        if ideal + window.late_days < replan:
-            continue
-        earliest = max(ideal - window.early_days, previous + 1)
-        latest = max(ideal + window.late_days, earliest)
-        day, moved = place_nearest(calendar, ideal, earliest, latest)
-        if day > until and reached:
-            return reviews
-        reviews.append(
-            new_row(
-                times - 1,
-                "review",
-                day=day,
-                earliest=earliest,
-                latest=latest,
-                moved=moved,
-                dose=None,
+        ideal = add_interval(anchor, review_every, times)
+        spacing = ideal - add_interval(anchor, review_every, times - 1)
+        number += 1
+        low = start + 1 if previous is None else previous + (spacing + 1) // 2
+        earliest = max(ideal - early, low)
+        latest = max(ideal + late, earliest)
+        floor = max(ideal - limit, low)
+        day, moved = place_nearest(calendar, ideal, earliest, latest, floor)
+        if day < replan <= latest:  # its window is still open: from the re-planning day
+            earliest, floor = max(earliest, replan), max(floor, replan)
+            day, moved = place_nearest(calendar, ideal, earliest, latest, floor)
+        elif earliest < replan <= latest:  # nothing is offered before the re-planning day
+            earliest = replan
+        if day < replan:
+            # Its window has passed: overdue unless a decision was recorded there or later.
+            if number > reviews_held:
+                row = new_row(
+                    number,
+                    "review",
+                    day=day,
+                    earliest=earliest,
+                    latest=latest,
+                    moved=moved,
+                    dose=None,
+                    overdue=True,
+                )
+                reviews.append(row)
+        else:
+            if day > until and reached:
+                return reviews
+            reviews.append(
+                new_row(
+                    number,
+                    "review",
+                    day=day,
+                    earliest=earliest,
+                    latest=latest,
+                    moved=moved,
+                    dose=None,
+                )
             )
-        )
-        reached = reached or day >= must_reach
+            reached = reached or day >= must_reach
         previous = day
+        if moved:
+            anchor, times = day, 1
+        else:
+            times += 1

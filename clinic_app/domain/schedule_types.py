@@ -23,7 +23,9 @@ class PlannedDose(NamedTuple):
     Doses are numbered 1, 2, 3... across loading and maintenance; a review's number
     counts reviews from the course start (review 4 is the fourth, whenever it is
     planned). A given dose's window is the day it was given. ``moved_outside_window``
-    marks a date pushed past ``latest`` because no open day was left inside it.
+    marks a date moved out of its window (before ``earliest`` or past ``latest``)
+    because no open day was left inside it. ``overdue`` marks a clinician review whose
+    window has passed with no decision recorded: kept in the plan, never rolled on.
     """
 
     number: int
@@ -34,6 +36,7 @@ class PlannedDose(NamedTuple):
     status: Status
     moved_outside_window: bool = False
     dose: Dose | None = None
+    overdue: bool = False
 
 
 class MonitoringDue(NamedTuple):
@@ -54,11 +57,13 @@ def new_row(
     latest: int,
     moved: bool,
     dose: Dose | None,
+    overdue: bool = False,
 ) -> PlannedDose:
     """A planned row from date ordinals, the form the planners work in."""
     when, first, last = _fromordinal(day), _fromordinal(earliest), _fromordinal(latest)
-    return _new(PlannedDose, (number, phase, when, first, last, "planned", moved, dose))
+    row = (number, phase, when, first, last, "planned", moved, dose, overdue)
+    return _new(PlannedDose, row)
 
 
 def given_row(number: int, phase: Phase, day: dt.date, dose: Dose | None) -> PlannedDose:
-    return _new(PlannedDose, (number, phase, day, day, day, "given", False, dose))
+    return _new(PlannedDose, (number, phase, day, day, day, "given", False, dose, False))

@@ -12,17 +12,20 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QLineEdit, QWidget
 
+from clinic_app.domain.clinic_settings import ClinicSettings, factor_range
 from clinic_app.domain.codes import CourseEndReason
 from clinic_app.domain.date_text import format_date, parse_date
-from clinic_app.domain.protocol import MAX_INTERVAL_FACTOR
-from clinic_app.services.queries.courses import CourseSummary, every_text
+from clinic_app.domain.interval_factor import FactorRange, effective_interval_text
+from clinic_app.services.queries.courses import CourseSummary
+from clinic_app.services.queries.settings import load_settings
 from clinic_app.ui.form_dialog import FormDialog
 from clinic_app.ui.ops import Bound, Ops
 
 _FIELD_LABELS = {
-    "factor": "Factor",
+    "interval_factor": "Factor",
     "reason": "Reason",
     "note": "Note",
     "on_date": "Date",
@@ -45,9 +48,16 @@ def _date_problem(name: str, edit: QLineEdit) -> dict[str, str]:
 
 
 class FrequencyDialog(FormDialog):
-    """A per-patient frequency adjustment: 1.5 makes maintenance 50% more frequent."""
+    """A per-patient frequency adjustment: 1.5 makes maintenance 50% more frequent.
+
+    The factor box spans only the clinic's allowed range (two clinic settings, read on
+    the worker when the dialog opens; until then the box and the button wait), so a
+    slip such as 0.15 for 1.5 cannot be typed. The service checks the range again.
+    """
 
     FIELD_LABELS: ClassVar[Mapping[str, str]] = _FIELD_LABELS
+    #: The clinic's allowed range is on screen: the factor can be entered.
+    ready = Signal()
 
     def __init__(
         self,
@@ -66,13 +76,19 @@ class FrequencyDialog(FormDialog):
         )
         self._course = course
         self._change = change
+        self.allowed = FactorRange()
         self.factor = QDoubleSpinBox()
         self.factor.setObjectName("factor")
-        self.factor.setRange(0.25, MAX_INTERVAL_FACTOR)
-        self.factor.setSingleStep(0.25)
+        self.factor.setSingleStep(0.05)
         self.factor.setDecimals(2)
-        self.factor.setValue(course.interval_factor)
         self.factor.setMaximumWidth(100)
+        self._set_range(self.allowed)
+        self.factor.setValue(course.interval_factor)
+        self.factor.setEnabled(False)
+        self.ok_button.setEnabled(False)
+        self.range_note = QLabel("Reading the clinic's allowed range…")
+        self.range_note.setObjectName("factorRange")
+        self.range_note.setWordWrap(True)
         self.preview = QLabel("")
         self.preview.setObjectName("frequencyPreview")
         self.reason = QLineEdit(
@@ -80,25 +96,46 @@ class FrequencyDialog(FormDialog):
         )
         self.reason.setObjectName("reason")
         self.reason.setPlaceholderText("e.g. tingling returns about 10 weeks after each dose")
-        self.add_field("Factor", "factor", self.factor)
+        self.add_field("Factor", "interval_factor", self.factor)
+        self.form.addRow("", self.range_note)
         self.form.addRow("Result", self.preview)
         self.add_field("Reason", "reason", self.reason)
         self.finish_layout(
-            f"Now: maintenance {course.frequency} (template: "
-            f"{every_text(course.maintenance_every)}). A factor of 1.5 makes injections 50% "
-            "more frequent, as seed 002 allows when symptoms return before the next dose. "
-            "Every planned date is recalculated from the last dose given."
+            f"Now: maintenance {course.frequency}. A factor of 1.5 makes injections 50% "
+            "more frequent, as the clinic's guideline allows when symptoms return before the "
+            "next dose; below 1 makes them less frequent (NICE NG239: when the cause has "
+            "resolved), "
+            "and needs a reason. Every planned date is recalculated from the last dose given."
         )
         self.factor.valueChanged.connect(self._update_preview)
         self._update_preview()
+        ops.read(load_settings, self._settings_read)
 
     def work(self) -> Bound[Any]:
         factor, reason, change = self.factor.value(), self.reason.text(), self._change
         return change(factor, reason)
 
+    def _settings_read(self, settings: ClinicSettings) -> None:
+        self.allowed = factor_range(settings)
+        current = self._course.interval_factor
+        self._set_range(self.allowed)
+        # A factor set before the clinic narrowed its range is brought inside it.
+        self.factor.setValue(min(max(current, self.allowed.low), self.allowed.high))
+        self.range_note.setText(
+            f"Allowed: {self.allowed.low:g} (less often) to {self.allowed.high:g} "
+            "(more often), set by the clinic."
+        )
+        self.factor.setEnabled(True)
+        self.ok_button.setEnabled(True)
+        self._update_preview()
+        self.ready.emit()
+
+    def _set_range(self, allowed: FactorRange) -> None:
+        self.factor.setRange(allowed.low, allowed.high)
+
     def _update_preview(self) -> None:
-        every = self._course.maintenance_every.divided_by(self.factor.value())
-        self.preview.setText(f"maintenance {every_text(every)}")
+        text = effective_interval_text(self._course.maintenance_every, self.factor.value())
+        self.preview.setText(f"maintenance {text}")
 
 
 class EndLoadingDialog(FormDialog):

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Collection
 from html import escape
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -31,14 +31,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.domain.clinic_settings import ClinicSettings
 from clinic_app.domain.course_warnings import CourseWarning
 from clinic_app.domain.date_text import format_date, parse_date
 from clinic_app.domain.errors import UserError
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.interval_factor import every_text
 from clinic_app.domain.protocol import Protocol
 from clinic_app.services.commands.courses import WarningsNeedAcknowledgement
 from clinic_app.services.library.protocols import ProtocolLibrary
-from clinic_app.services.queries.courses import CourseSummary, every_text
+from clinic_app.services.queries.courses import CourseSummary
+from clinic_app.services.queries.settings import load_settings
 from clinic_app.ui.ops import Bound, Ops
 
 #: (template id, start date, prescriber name, acknowledged warning codes) -> the course.
@@ -53,6 +56,9 @@ _FIELD_LABELS = {
 
 
 class StartCourseDialog(QDialog):
+    #: The clinic's settings (its default template, if any) have been applied.
+    settings_read = Signal()
+
     def __init__(
         self,
         ops: Ops,
@@ -121,8 +127,14 @@ class StartCourseDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         self._build_layout()
-        self.templates.currentItemChanged.connect(self._template_chosen)
-        self.templates.setCurrentRow(0)
+        # The selection, not the current item: a list given the focus makes its first
+        # row current without selecting it, and that must not choose a regimen.
+        self.templates.itemSelectionChanged.connect(self._template_chosen)
+        # No template preselected (Enter must not start the first in the list), unless
+        # the clinic chose a default template: read from its settings on the worker.
+        self.templates.setCurrentRow(-1)
+        self.details.setHtml("<p>Choose the prescribed template on the left.</p>")
+        ops.read(load_settings, self._settings_read)
         self.resize(900, 700)
 
     # -- public -------------------------------------------------------------------------
@@ -132,11 +144,16 @@ class StartCourseDialog(QDialog):
                 self.templates.setCurrentRow(row)
                 return
 
+    def _settings_read(self, settings: ClinicSettings) -> None:
+        if settings.default_template and not self.templates.selectedItems():
+            self.select_template(settings.default_template)
+        self.settings_read.emit()
+
     def selected_protocol(self) -> Protocol | None:
-        item = self.templates.currentItem()
-        if item is None:
+        selected = self.templates.selectedItems()
+        if not selected:
             return None
-        return self._library.get(str(item.data(Qt.ItemDataRole.UserRole)))
+        return self._library.get(str(selected[0].data(Qt.ItemDataRole.UserRole)))
 
     def submit(self) -> None:
         protocol = self.selected_protocol()

@@ -30,6 +30,7 @@ _MARKERS = {
     EntryKind.REVIEW: "#8e6bbf",
     EntryKind.MONITORING: "#b7791f",
     EntryKind.MISSED: "#b42318",
+    EntryKind.OVERDUE_REVIEW: "#b42318",
     EntryKind.CANCELLED: "#9aa5b1",
     EntryKind.DONE: "#2e7d32",
 }
@@ -82,7 +83,10 @@ class TimelineModel(PagedTableModel[TimelineEntry]):
     def row_of_next(self) -> int | None:
         """The first line still to come (booked or planned), to scroll to."""
         return self.find_row(
-            lambda entry: entry.kind in (EntryKind.BOOKED, EntryKind.PLANNED, EntryKind.REVIEW)
+            lambda entry: (
+                entry.kind
+                in (EntryKind.OVERDUE_REVIEW, EntryKind.BOOKED, EntryKind.PLANNED, EntryKind.REVIEW)
+            )
         )
 
     def role_data(self, entry: TimelineEntry, column: int, role: int) -> Any:
@@ -112,7 +116,9 @@ class TimelineModel(PagedTableModel[TimelineEntry]):
         return "\n".join(lines)
 
     def _foreground(self, entry: TimelineEntry, column: int) -> QBrush | None:
-        if entry.kind is EntryKind.MISSED or (entry.needs_rebooking and column == DETAILS):
+        if entry.kind in (EntryKind.MISSED, EntryKind.OVERDUE_REVIEW) or (
+            entry.needs_rebooking and column == DETAILS
+        ):
             return QBrush(_ALERT)
         if entry.kind in (
             EntryKind.PLANNED,
@@ -128,6 +134,6 @@ class TimelineModel(PagedTableModel[TimelineEntry]):
             return self._struck
         if entry.kind in (EntryKind.PLANNED, EntryKind.REVIEW, EntryKind.MONITORING):
             return self._italic
-        if entry.kind is EntryKind.BOOKED and column == STATUS:
+        if entry.kind in (EntryKind.BOOKED, EntryKind.OVERDUE_REVIEW) and column == STATUS:
             return self._bold
         return None

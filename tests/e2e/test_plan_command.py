@@ -160,6 +160,19 @@ def test_a_plan_for_every_shipped_template(tmp_path: Path) -> None:
           "--subdivision", "MORDOR"], "--subdivision"),
         (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
           "--horizon-months", "0"], "--horizon-months"),
+        # Slips that would plan lifelong 3-monthly maintenance every 20 months, or in 2034.
+        (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
+          "--interval-factor", "0.15"], "--interval-factor"),
+        (["--protocol", "ileal-resection", "--start", "2026-01-05",
+          "--interval-factor", "0.01"], "--interval-factor"),
+        (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
+          "--interval-factor", "1.6"], "--interval-factor"),
+        (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
+          "--given", "2026-01-05", "2026-01-09", "--as-of", "2026-01-07"], "--given"),
+        (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
+          "--subdivision", ""], "--subdivision"),
+        (["--protocol", "hydroxo-standard", "--start", "2026-01-05",
+          "--country", "ID", "--subdivision", "ENG"], "--subdivision"),
         (["--protocol", "hydroxo-standard"], "--start"),
     ],
 )  # fmt: skip
@@ -193,3 +206,72 @@ def test_plan_loads_neither_qt_nor_the_database_layer(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0 []"
+
+
+def test_the_factor_range_and_the_region_are_explained_in_the_error(tmp_path: Path) -> None:
+    slip = clinic_app(
+        "plan", "--protocol", "hydroxo-standard", "--start", "2026-01-05",
+        "--interval-factor", "0.15", cwd=tmp_path,
+    )  # fmt: skip
+    assert "between 0.75 (less often) and 1.5 (more often)" in slip.stderr
+    assert "got 0.15" in slip.stderr and "Traceback" not in slip.stderr
+    empty = clinic_app(
+        "plan", "--protocol", "hydroxo-standard", "--start", "2026-01-05", "--subdivision", "",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert "use one of ENG, NIR, SCT, WLS" in empty.stderr
+    indonesia = clinic_app(
+        "plan", "--protocol", "hydroxo-standard", "--start", "2026-01-05",
+        "--country", "ID", "--subdivision", "ENG", cwd=tmp_path,
+    )  # fmt: skip
+    assert "'ENG' is not a region of ID" in indonesia.stderr
+    assert "leave --subdivision out" in indonesia.stderr
+
+
+def test_another_country_plans_without_the_english_region(tmp_path: Path) -> None:
+    # The region defaulted to ENG for every country, so --country ID was refused with
+    # "'ENG' is not a region of ID".
+    result = clinic_app(
+        "plan", "--protocol", "post-bariatric", "--start", "2026-01-05", "--country", "ID",
+        "--horizon-months", "3", cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_plan_states_the_effective_interval(tmp_path: Path) -> None:
+    args = ("plan", "--protocol", "post-bariatric", "--start", "2026-01-05",
+            "--interval-factor", "1.5", "--horizon-months", "6")  # fmt: skip
+    table = clinic_app(*args, cwd=tmp_path)
+    assert "Maintenance every 2 months (3 months × 1.5 more often)." in table.stdout
+    plan = json.loads(clinic_app(*args, "--json", cwd=tmp_path).stdout)
+    assert plan["maintenance_interval"] == "every 2 months (3 months × 1.5 more often)"
+    second = [d for d in plan["doses"] if d["phase"] == "maintenance"][1]
+    # The window scales with the interval: 7 days early and 14 late become 5 and 9.
+    assert (second["date"], second["earliest"], second["latest"]) == (
+        "2026-03-05", "2026-02-28", "2026-03-14",
+    )  # fmt: skip
+    less = clinic_app(
+        "plan", "--protocol", "post-bariatric", "--start", "2026-01-05",
+        "--interval-factor", "0.75", "--horizon-months", "6", cwd=tmp_path,
+    )  # fmt: skip
+    assert "Maintenance every 4 months (3 months × 0.75 less often)." in less.stdout
+
+
+def test_a_closure_moves_the_dose_to_the_open_day_before_its_window(tmp_path: Path) -> None:
+    result = clinic_app(
+        "plan", "--protocol", "hydroxo-standard", "--start", "2026-01-05",
+        "--closed", "2026-04-01..2026-05-10", "--horizon-months", "6", "--json", cwd=tmp_path,
+    )  # fmt: skip
+    first = next(d for d in json.loads(result.stdout)["doses"] if d["phase"] == "maintenance")
+    assert (first["date"], first["moved_outside_window"]) == ("2026-03-31", True)
+
+
+def test_an_undecided_review_shows_as_overdue(tmp_path: Path) -> None:
+    result = clinic_app(
+        "plan", "--protocol", "hydroxo-neuro", "--start", "2026-01-05", "--given", "2026-01-05",
+        "--as-of", "2026-01-26", cwd=tmp_path,
+    )  # fmt: skip
+    row = next(line for line in result.stdout.splitlines() if "review" in line)
+    assert row.split()[:5] == ["1", "review", "Mon", "2026-01-19", "2026-01-16..2026-01-22"]
+    assert "overdue" in row
+    assert "no decision recorded" in result.stdout

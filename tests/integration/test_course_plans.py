@@ -11,7 +11,7 @@ from sqlalchemy import delete, select, update
 
 from clinic_app.demo.clinic import create_demo_clinic
 from clinic_app.domain.actor import Actor
-from clinic_app.domain.codes import AppointmentStatus, CourseEndReason, Phase, SlotStatus
+from clinic_app.domain.codes import AppointmentStatus, CourseEndReason, Phase, Role, SlotStatus
 from clinic_app.domain.protocol import Interval, Maintenance
 from clinic_app.domain.schedule import CourseState, plan_course
 from clinic_app.persistence.models import Appointment, Course
@@ -20,6 +20,7 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.booking import confirm_booking
 from clinic_app.services.commands.courses import end_course, set_interval_factor, start_course
 from clinic_app.services.commands.sessions import create_template
+from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.library.protocols import ProtocolLibrary, load_protocol_library
 from clinic_app.services.planning import course_plans, nightly_refresh
 from clinic_app.services.planning.course_plans import sync_course_plan
@@ -182,6 +183,7 @@ def test_a_frequency_change_unbooks_a_dose_it_moved_and_the_course_books_in_orde
     slot = book(uow, second.id, dt.datetime.combine(second.planned, dt.time(9, 10)), actor.user_id)
     assert rebooking_list(uow, today=MONDAY) == []
 
+    _allow_three_times_as_often(uow)
     set_interval_factor(uow, actor, course.id, 3.0, "symptoms returned", today=MONDAY)
 
     doses = live(uow, course.id, MAINTENANCE)
@@ -205,6 +207,12 @@ def test_a_frequency_change_unbooks_a_dose_it_moved_and_the_course_books_in_orde
     assert rebooking_list(uow, today=MONDAY) == []
 
 
+def _allow_three_times_as_often(uow: UnitOfWork) -> None:
+    """The clinic raises its most frequent factor from 1.5 to its cap, 3."""
+    manager = make_actor(uow, "Practice Manager", Role.MANAGER)
+    change_settings(uow, manager, {"interval_factor_max": 3.0})
+
+
 def test_an_arrived_patient_and_a_past_booking_are_never_unbooked(uow: UnitOfWork) -> None:
     actor = make_actor(uow)
     lot = stock(uow)
@@ -214,6 +222,7 @@ def test_an_arrived_patient_and_a_past_booking_are_never_unbooked(uow: UnitOfWor
     second = row_for(uow, course.id, MAINTENANCE, 2)
     slot = book(uow, second.id, dt.datetime(2026, 6, 2, 9, 10), actor.user_id)
     mark(uow, second.id, AppointmentStatus.ARRIVED, "")
+    _allow_three_times_as_often(uow)
     set_interval_factor(uow, actor, course.id, 3.0, "symptoms returned", today=MONDAY)
     kept = row_for(uow, course.id, MAINTENANCE, 2)
     assert (kept.status, kept.slot_id) == (AppointmentStatus.ARRIVED, slot)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from clinic_app.domain.actor import Actor
+from clinic_app.domain.administration_checks import FindingCode
 from clinic_app.domain.codes import (
     AppointmentStatus,
     CourseEndReason,
@@ -29,8 +30,11 @@ from clinic_app.services.commands.courses import (
     set_interval_factor,
     start_course,
 )
+from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.library.protocols import load_protocol_library
+from clinic_app.services.planning.course_plans import sync_course_plan
 from clinic_app.services.queries.courses import EntryKind, course_timeline, get_course, list_courses
+from clinic_app.services.queries.recording import prepare_administration
 from tests.builders import (
     MONDAY,
     add_patient,
@@ -215,11 +219,18 @@ def test_the_timeline_shows_given_booked_missed_planned_and_blood_tests_in_date_
 @pytest.mark.parametrize(
     ("factor", "reason", "field"),
     [
-        (0.0, "symptoms back", "factor"),
-        (-1.5, "symptoms back", "factor"),
-        (float("nan"), "symptoms back", "factor"),
-        (9.0, "symptoms back", "factor"),
+        (0.0, "symptoms back", "interval_factor"),
+        (-1.5, "symptoms back", "interval_factor"),
+        (float("nan"), "symptoms back", "interval_factor"),
+        (9.0, "symptoms back", "interval_factor"),
+        # Typing slips: 0.15 for 1.5 would make 3-monthly every 20 months.
+        (0.15, "symptoms back", "interval_factor"),
+        (0.01, "symptoms back", "interval_factor"),
+        (0.5, "cause resolved", "interval_factor"),
+        (1.6, "symptoms back", "interval_factor"),
+        (3.0, "symptoms back", "interval_factor"),
         (1.5, "   ", "reason"),
+        (0.75, "", "reason"),
     ],
 )
 def test_a_frequency_change_needs_a_positive_factor_and_a_reason(
@@ -235,13 +246,35 @@ def test_a_frequency_change_needs_a_positive_factor_and_a_reason(
     assert audit_actions(uow, course.id) == ["course.start"]
 
 
+def test_a_factor_below_1_needs_a_reason_saying_why(uow: UnitOfWork) -> None:
+    actor = make_actor(uow)
+    course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
+    with pytest.raises(ValidationFailed) as refused:
+        set_interval_factor(uow, actor, course.id, 0.75, " ", today=MONDAY)
+    assert "less frequent" in refused.value.errors["reason"]
+    changed = set_interval_factor(uow, actor, course.id, 0.75, "cause resolved", today=MONDAY)
+    assert changed.frequency == "every 4 months (3 months × 0.75 less often)"
+
+
+def test_the_clinic_may_raise_the_most_frequent_factor_up_to_its_cap(uow: UnitOfWork) -> None:
+    manager = make_actor(uow, "Practice Manager", Role.MANAGER)
+    actor = make_actor(uow)
+    course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
+    change_settings(uow, manager, {"interval_factor_max": 3.0})
+    changed = set_interval_factor(uow, actor, course.id, 3.0, "symptoms at 4 weeks", today=MONDAY)
+    assert changed.frequency == "every month (3 months × 3 more often)"
+    with pytest.raises(ValidationFailed) as refused:
+        change_settings(uow, manager, {"interval_factor_max": 4.0})
+    assert "interval_factor_max" in refused.value.errors
+
+
 def test_a_frequency_change_is_recorded_with_who_and_why_and_replans(uow: UnitOfWork) -> None:
     actor = make_actor(uow, "Dr Helen Morgan", Role.PRESCRIBER)
     course = start(uow, actor, add_patient(uow, actor), "post-bariatric")
     changed = set_interval_factor(
         uow, actor, course.id, 1.5, "tingling back after 10 weeks", today=MONDAY
     )
-    assert changed.frequency == "every 2 months"
+    assert changed.frequency == "every 2 months (3 months × 1.5 more often)"
     assert "×1.5 by Dr Helen Morgan" in changed.frequency_note
     assert "tingling back after 10 weeks" in changed.frequency_note
     doses = [r.planned for r in live(uow, course.id, Phase.MAINTENANCE)]
@@ -263,7 +296,7 @@ def test_a_change_made_from_a_stale_screen_is_refused(uow: UnitOfWork) -> None:
     set_interval_factor(uow, actor, course.id, 1.5, "first", today=MONDAY)
     with pytest.raises(Conflict, match="another workstation"):
         set_interval_factor(
-            uow, actor, course.id, 2.0, "second", today=MONDAY, expected_version=course.version
+            uow, actor, course.id, 1.25, "second", today=MONDAY, expected_version=course.version
         )
     assert get_course(uow, course.id).interval_factor == 1.5
 
@@ -386,3 +419,35 @@ def test_only_one_workstation_can_end_the_same_course(uow: UnitOfWork) -> None:
             expected_version=course.version,
         )  # fmt: skip
     assert get_course(uow, course.id).end_reason is CourseEndReason.DIED
+
+
+def test_a_review_passed_without_a_decision_is_overdue_on_the_timeline_and_when_recording(
+    uow: UnitOfWork,
+) -> None:
+    actor = make_actor(uow)
+    patient = add_patient(uow, actor)
+    course = start(uow, actor, patient, "hydroxo-neuro")
+    later = MONDAY + dt.timedelta(days=21)  # review 1 was due by Thursday 19 March
+    with uow.write() as session:
+        sync_course_plan(session, course.id, today=later)
+
+    timeline = course_timeline(uow, course.id, today=later)
+    overdue = [e for e in timeline.entries if e.kind is EntryKind.OVERDUE_REVIEW]
+    assert [(e.dose_number, e.status_label) for e in overdue] == [(1, "Review overdue")]
+    assert "No decision recorded since 19/03/2026" in overdue[0].detail
+    assert [e.dose_number for e in timeline.entries if e.kind is EntryKind.REVIEW][:1] == [2]
+
+    context = prepare_administration(uow, None, patient, today=later)
+    warning = next(f for f in context.findings if f.code is FindingCode.REVIEW_OVERDUE)
+    assert "19/03/2026" in warning.message and not warning.blocks
+
+    # A decision recorded at the review (its row held) clears it; nothing rolls on.
+    with uow.write() as session:
+        held = session.get(Appointment, overdue[0].appointment_id)
+        assert held is not None
+        held.status = AppointmentStatus.FULFILLED
+        sync_course_plan(session, course.id, today=later)
+    timeline = course_timeline(uow, course.id, today=later)
+    assert not [e for e in timeline.entries if e.kind is EntryKind.OVERDUE_REVIEW]
+    context = prepare_administration(uow, None, patient, today=later)
+    assert FindingCode.REVIEW_OVERDUE not in {f.code for f in context.findings}

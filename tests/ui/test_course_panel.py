@@ -18,6 +18,7 @@ from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands.courses import start_course
 from clinic_app.services.commands.patients import create_patient
 from clinic_app.services.commands.recording import record_administration
+from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.courses import EntryKind, course_timeline, list_courses
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
@@ -141,8 +142,16 @@ def test_changing_the_frequency_needs_a_reason_and_replans(
     _click(qtbot, panel.frequency_button)
     dialog = panel.active_dialog
     assert isinstance(dialog, FrequencyDialog)
+    if not dialog.factor.isEnabled():
+        qtbot.waitSignal(dialog.ready).wait()
+    # The clinic's default range: 0.15 (a slip for 1.5) cannot be entered.
+    assert (dialog.factor.minimum(), dialog.factor.maximum()) == (0.75, 1.5)
+    assert "0.75 (less often) to 1.5 (more often)" in dialog.range_note.text()
+    dialog.factor.setValue(0.15)
+    assert dialog.factor.value() == 0.75
+    assert dialog.preview.text() == "maintenance every 4 months (3 months × 0.75 less often)"
     dialog.factor.setValue(1.5)
-    assert dialog.preview.text() == "maintenance every 2 months"
+    assert dialog.preview.text() == "maintenance every 2 months (3 months × 1.5 more often)"
     _click(qtbot, dialog.ok_button)
     assert dialog.ok_button.text() == "Saving…"  # the service answers from the worker
     qtbot.waitUntil(dialog.errors["reason"].isVisible)
@@ -291,3 +300,35 @@ def test_a_given_dose_is_marked_entered_in_error_from_the_timeline(
     assert lot_remaining(clinic, lot) == 10  # the ampoule is back in stock
     timeline = course_timeline(clinic, course, today=TODAY)
     assert timeline.entries[0].dose_number == 1  # dose 1 is due again
+
+
+def test_no_template_is_preselected_so_enter_cannot_start_the_first_in_the_list(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    panel = _panel(qtbot, clinic, actor, roster_of_five[0])
+    _click(qtbot, panel.start_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, StartCourseDialog)
+    with qtbot.waitSignal(dialog.settings_read):
+        pass
+    assert dialog.selected_protocol() is None
+    assert "Choose the prescribed template" in dialog.details.toPlainText()
+    dialog.prescriber.setText("Dr Helen Morgan")
+    _click(qtbot, dialog.start_button)
+    assert dialog.isVisible() and dialog.errors["protocol_id"].isVisible()
+    assert "choose the prescribed template" in dialog.errors["protocol_id"].text()
+    assert list_courses(clinic, roster_of_five[0]) == []
+
+
+def test_the_clinics_default_template_is_preselected(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    manager = make_actor(clinic, "Practice Manager", Role.MANAGER)
+    change_settings(clinic, manager, {"default_template": "hydroxo-standard"})
+    panel = _panel(qtbot, clinic, actor, roster_of_five[0])
+    _click(qtbot, panel.start_button)
+    dialog = panel.active_dialog
+    assert isinstance(dialog, StartCourseDialog)
+    qtbot.waitUntil(lambda: dialog.selected_protocol() is not None)
+    selected = dialog.selected_protocol()
+    assert selected is not None and selected.id == "hydroxo-standard"

@@ -350,3 +350,12 @@ def test_any_combination_gives_findings_with_messages(
     dorsogluteal_unexplained = site is Site.DORSOGLUTEAL and not reason.strip()
     allowed = usable and not held and route.upper() == "IM" and not dorsogluteal_unexplained
     assert (found.refusals == ()) is allowed
+
+
+def test_an_overdue_clinician_review_is_a_warning_in_the_recording_dialog() -> None:
+    found = check(facts(overdue_review=TODAY - dt.timedelta(days=4)))
+    warning = next(f for f in found.items if f.code is FindingCode.REVIEW_OVERDUE)
+    assert warning.severity is Severity.WARN and not warning.blocks
+    assert "review of this loading course is overdue" in warning.message
+    assert "20/11/2026" in warning.message
+    assert FindingCode.REVIEW_OVERDUE not in check().codes()

@@ -58,8 +58,9 @@ def test_each_template_carries_what_a_prescriber_must_see(protocol_id: str) -> N
     assert protocol.disagreements, "section 6: every template says where sources disagree"
     assert protocol.for_life
     assert "IV" not in protocol.routes
-    assert [step.tests for step in protocol.monitoring.steps] == [SEED_TESTS] * 3
-    assert [step.after for step in protocol.monitoring.steps] == [
+    seed_steps = [s for s in protocol.monitoring.steps if s.after.unit == "months"]
+    assert [step.tests for step in seed_steps] == [SEED_TESTS] * 3
+    assert [step.after for step in seed_steps] == [
         Interval(3, "months"),
         Interval(6, "months"),
         Interval(12, "months"),
@@ -335,3 +336,57 @@ def test_calendar_months_are_not_eight_weeks() -> None:
     assert Interval(2, "months").add_to(start) == date(2026, 3, 31)
     assert Interval(8, "weeks").add_to(start) == date(2026, 3, 28)
     assert Interval(1, "months").add_to(start) == start + relativedelta(months=1)
+
+
+#: Early checks the product information asks for, planned by default (CLINICAL_RULES 2).
+EARLY_CHECKS = {
+    "hydroxo-smpc": [
+        (Interval(3, "days"), ("potassium",)),
+        (Interval(1, "weeks"), ("potassium", "platelets")),
+        (Interval(3, "weeks"), ("platelets",)),
+    ],
+    "cyano-us-label": [
+        (Interval(1, "days"), ("potassium",)),
+        (Interval(6, "days"), ("reticulocytes",)),
+    ],
+    "cyano-us-1000": [(Interval(1, "days"), ("potassium",))],
+}
+
+
+@pytest.mark.parametrize("protocol_id", SHIPPED_IDS)
+def test_early_checks_from_the_product_information_are_planned_by_default(
+    protocol_id: str,
+) -> None:
+    protocol = load_protocol_library().get(protocol_id)
+    assert protocol is not None
+    early = [(s.after, s.tests) for s in protocol.monitoring.steps if s.after.unit != "months"]
+    assert early == EARLY_CHECKS.get(protocol_id, [])
+
+
+def test_a_clinic_can_switch_the_early_checks_off_in_its_copy_of_a_template() -> None:
+    data = shipped_data("hydroxo-smpc")
+    data["monitoring"]["plan_early_checks"] = False
+    protocol = parse_protocol(data, "hydroxo-smpc.toml")
+    assert [s.after.unit for s in protocol.monitoring.steps] == ["months"] * 3
+    del data["monitoring"]["early_checks_source"]
+    with pytest.raises(ProtocolError) as raised:
+        parse_protocol(data, "hydroxo-smpc.toml")
+    assert raised.value.field == "monitoring.early_checks_source"
+
+
+USER_FACING_WORDS = ("seed", "copy this file", "data directory")
+
+
+@pytest.mark.parametrize("protocol_id", SHIPPED_IDS)
+def test_template_text_a_prescriber_reads_has_no_internal_wording(protocol_id: str) -> None:
+    protocol = load_protocol_library().get(protocol_id)
+    assert protocol is not None
+    for text in (protocol.title, protocol.summary, protocol.source, *protocol.disagreements):
+        assert not any(word in text.lower() for word in USER_FACING_WORDS), text
+
+
+def test_ileal_resection_says_monthly_is_more_frequent_than_the_smpc() -> None:
+    protocol = load_protocol_library().get("ileal-resection")
+    assert protocol is not None
+    assert "more frequent than the UK" in protocol.summary
+    assert any("every 2-3 months" in note for note in protocol.disagreements)

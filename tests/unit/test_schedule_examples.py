@@ -11,6 +11,7 @@ holiday itself instead, since that is where their first dose meets the closure.
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 import pytest
 
@@ -160,9 +161,26 @@ def test_fixed_loading_then_maintenance(
 
     assert dates_of(course, "loading") == days(*loading)
     assert dates_of(course, "maintenance")[0] == date.fromisoformat(maintenance)
-    assert [dose.number for dose in course.doses] == list(range(1, len(course.doses) + 1))
+    injections = [dose for dose in course.doses if dose.phase != "review"]
+    assert [dose.number for dose in injections] == list(range(1, len(injections) + 1))
     assert not any(dose.moved_outside_window for dose in course.doses)
     assert not course.awaiting_review
+
+
+def test_the_us_label_reviews_the_response_before_its_step_down(calendar: ClinicCalendar) -> None:
+    course = plan(calendar, "cyano-us-label", "2026-01-05")
+    reviews = [dose for dose in course.doses if dose.phase == "review"]
+    # Seven daily doses (Mon 5-Tue 13), then the review on the first alternate-day dose.
+    assert [(r.number, r.date) for r in reviews] == [(1, date(2026, 1, 15))]
+    index = course.doses.index(reviews[0])
+    assert course.doses[index + 1].number == 8  # the review comes before that dose
+    given = plan(
+        calendar, "cyano-us-label", "2026-01-05",
+        given=("2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09",
+               "2026-01-12", "2026-01-13", "2026-01-15"),
+        as_of="2026-01-16",
+    )  # fmt: skip
+    assert not [dose for dose in given.doses if dose.phase == "review"]
 
 
 def test_three_a_week_never_puts_four_doses_in_seven_days() -> None:
@@ -395,13 +413,19 @@ def test_open_ended_loading_is_replanned_after_a_gap(calendar: ClinicCalendar) -
     assert dates_of(course, "loading") == days(
         "2026-02-20", "2026-02-23", "2026-02-25", "2026-02-27", "2026-03-02"
     )
-    reviews = [(dose.number, dose.date) for dose in course.doses if dose.phase == "review"]
-    # Reviews keep their count from the course start: 2 March is the fourth.
+    reviews = [
+        (dose.number, dose.date, dose.overdue) for dose in course.doses if dose.phase == "review"
+    ]
+    # Reviews keep their count from the course start: 2 March is the fourth. The three
+    # that passed with no decision recorded stay on the plan, flagged overdue.
     assert reviews == [
-        (4, date(2026, 3, 2)),
-        (5, date(2026, 3, 16)),
-        (6, date(2026, 3, 30)),
-        (7, date(2026, 4, 13)),
+        (1, date(2026, 1, 19), True),
+        (2, date(2026, 2, 2), True),
+        (3, date(2026, 2, 16), True),
+        (4, date(2026, 3, 2), False),
+        (5, date(2026, 3, 16), False),
+        (6, date(2026, 3, 30), False),
+        (7, date(2026, 4, 13), False),
     ]
 
 
@@ -417,12 +441,85 @@ def test_a_closure_with_no_open_day_in_the_window_is_flagged(calendar: ClinicCal
     assert (moved.earliest, moved.latest) == (date(2026, 12, 25), date(2026, 12, 29))
 
 
-def test_a_long_closure_pushes_maintenance_and_the_course_counts_on_from_there() -> None:
+def test_a_long_closure_pulls_maintenance_earlier_and_the_course_counts_on_from_there() -> None:
     closed = ClinicCalendar.build(range(5), [(date(2026, 3, 20), date(2026, 4, 30))])
     course = plan(closed, "post-bariatric", "2026-01-05")
     maintenance = [dose for dose in course.doses if dose.phase == "maintenance"]
-    assert [dose.date for dose in maintenance[:3]] == days("2026-01-05", "2026-05-01", "2026-07-31")
+    # Due Sun 5 April, window 29 March-19 April all closed: Thu 19 March is the nearest
+    # open day before it, 17 days early (within the template's 28-day early limit).
+    assert [dose.date for dose in maintenance[:3]] == days("2026-01-05", "2026-03-19", "2026-06-19")
     assert [dose.moved_outside_window for dose in maintenance[:3]] == [False, True, False]
+
+
+def test_a_closure_in_april_moves_the_first_maintenance_dose_to_31_march() -> None:
+    """The issue's example: closed 1 April-10 May, last loading dose Fri 16 January.
+
+    The dose was planned for 11 May, 115 days after loading, although 31 March was open:
+    an early B12 dose is harmless, a late one lets symptoms return."""
+    closed = ClinicCalendar.build(
+        range(5), [(date(2026, 4, 1), date(2026, 5, 10))], country="GB", subdivision="ENG"
+    )
+    course = plan(closed, "hydroxo-standard", "2026-01-05")
+    first = next(dose for dose in course.doses if dose.phase == "maintenance")
+    assert (first.date, first.earliest, first.latest) == (
+        date(2026, 3, 31),
+        date(2026, 4, 9),
+        date(2026, 4, 30),
+    )
+    assert first.moved_outside_window
+    assert (first.date - date(2026, 1, 16)).days == 74
+
+
+def test_past_the_early_limit_a_closed_window_moves_the_dose_after_it() -> None:
+    # Closed 10 March-10 May: no open day from 19 March (the 28-day limit) to 30 April.
+    closed = ClinicCalendar.build(range(5), [(date(2026, 3, 10), date(2026, 5, 10))])
+    course = plan(closed, "hydroxo-standard", "2026-01-05")
+    first = next(dose for dose in course.doses if dose.phase == "maintenance")
+    assert (first.date, first.moved_outside_window) == (date(2026, 5, 11), True)
+
+
+def test_a_frequency_factor_scales_the_window_with_the_interval(calendar: ClinicCalendar) -> None:
+    # 3 months × 1.5 = 2 months; the 7/14-day window becomes 5/9 days.
+    course = plan(calendar, "post-bariatric", "2026-01-05", factor=1.5)
+    second = [dose for dose in course.doses if dose.phase == "maintenance"][1]
+    assert second.date == date(2026, 3, 5)
+    assert (second.earliest, second.latest) == (date(2026, 2, 28), date(2026, 3, 14))
+
+
+def test_neurological_reviews_keep_their_spacing_after_a_closure() -> None:
+    # Closed 15 January-20 February. Reviews fell on 23, 24 and 25 February with
+    # one-day windows, unflagged; now the first goes before the closure and each one
+    # after it keeps the two-week spacing.
+    closed = ClinicCalendar.build(
+        range(5), [(date(2026, 1, 15), date(2026, 2, 20))], country="GB", subdivision="ENG"
+    )
+    course = plan(closed, "hydroxo-neuro", "2026-01-05", as_of="2026-01-05")
+    reviews = [dose for dose in course.doses if dose.phase == "review"]
+    assert [(r.date, r.moved_outside_window) for r in reviews] == [
+        (date(2026, 1, 14), True),  # due 19 January: 5 days early, before the closure
+        (date(2026, 2, 23), True),  # due 28 January: first open day after the closure
+    ]
+    later = plan(closed, "hydroxo-neuro", "2026-01-05", given=("2026-01-05",), as_of="2026-02-23")
+    spaced = [dose.date for dose in later.doses if dose.phase == "review" and not dose.overdue]
+    assert spaced[:3] == days("2026-02-23", "2026-03-09", "2026-03-23")
+    assert all((b - a).days >= 7 for a, b in pairwise(spaced))
+
+
+def test_a_review_that_passes_without_a_decision_is_overdue_until_one_is_held(
+    calendar: ClinicCalendar,
+) -> None:
+    course = plan(
+        calendar, "hydroxo-neuro", "2026-01-05", given=("2026-01-05",), as_of="2026-01-26"
+    )
+    assert [(r.number, r.date) for r in course.overdue_reviews] == [(1, date(2026, 1, 19))]
+    state = CourseState(
+        protocol("hydroxo-neuro"),
+        date(2026, 1, 5),
+        (date(2026, 1, 5),),
+        date(2026, 1, 26),
+        reviews_held=1,
+    )
+    assert plan_course(state, calendar).overdue_reviews == ()
 
 
 def test_a_for_life_plan_reaches_the_horizon(calendar: ClinicCalendar) -> None:

@@ -79,7 +79,10 @@ def protocols(draw: st.DrawFn, kinds: tuple[str, ...] = KINDS) -> Protocol:
         monitoring["repeat"] = {"every": draw(intervals), "tests": ["B12"]}
 
     def window(early: int, late: int) -> dict[str, int]:
-        return {"early_days": draw(st.integers(0, early)), "late_days": draw(st.integers(0, late))}
+        drawn = {"early_days": draw(st.integers(0, early)), "late_days": draw(st.integers(0, late))}
+        if draw(st.booleans()):  # a margin before the window for closures
+            drawn["early_limit_days"] = drawn["early_days"] + draw(st.integers(0, 30))
+        return drawn
 
     data = {
         "id": "random",
@@ -129,7 +132,8 @@ def course_states(draw: st.DrawFn, kinds: tuple[str, ...] = KINDS) -> CourseStat
     if draw(st.booleans()):
         ended = start + timedelta(days=draw(st.integers(0, 400)))
     factor = draw(st.sampled_from([1.0, 1.0, 1.25, 1.5, 2.0, 0.75, 3.0]))
-    return CourseState(protocol, start, tuple(given), as_of, factor, ended)
+    held = draw(st.integers(0, 3))
+    return CourseState(protocol, start, tuple(given), as_of, factor, ended, held)
 
 
 def step_of(protocol: Protocol, index: int) -> LoadingStep:
@@ -152,23 +156,29 @@ def test_every_plan_keeps_the_rules(
 ) -> None:
     course = plan_course(state, calendar, horizon)
     protocol = state.protocol
-    planned = [dose for dose in course.doses if dose.status == "planned"]
+    overdue = [dose for dose in course.doses if dose.overdue]
+    on_time = [dose for dose in course.doses if not dose.overdue]
+    planned = [dose for dose in on_time if dose.status == "planned"]
     replan = max(state.start, state.as_of, *(g + timedelta(days=1) for g in state.given))
 
-    # Given doses come first, in order, as given; nothing is planned before re-planning.
+    # Given doses come first, in order, as given; nothing is planned before re-planning
+    # but the reviews whose window passed with no decision recorded, kept as overdue.
     assert [d.date for d in course.doses if d.status == "given"] == list(state.given)
-    assert course.doses[: len(state.given)] == tuple(d for d in course.doses if d.status == "given")
+    assert on_time[: len(state.given)] == [d for d in course.doses if d.status == "given"]
     assert all(dose.date >= replan for dose in planned)
+    for dose in overdue:
+        assert dose.phase == "review" and dose.status == "planned"
+        assert dose.latest < replan and dose.number > state.reviews_held
 
     # No planned date on a closed day, doses or reviews or blood tests.
     assert all(calendar.is_open(dose.date) for dose in planned)
     assert all(calendar.is_open(due.date) for due in course.monitoring)
 
-    # Inside the window, or past it and flagged.
+    # Inside the window, or out of it and flagged.
     for dose in planned:
         assert dose.earliest <= dose.latest
         if dose.moved_outside_window:
-            assert dose.date > dose.latest
+            assert dose.date > dose.latest or dose.date < dose.earliest
         else:
             assert dose.earliest <= dose.date <= dose.latest
 
@@ -178,6 +188,7 @@ def test_every_plan_keeps_the_rules(
     assert [dose.number for dose in injections] == list(range(1, len(injections) + 1))
     reviews = doses(course, "review")
     assert all(a.date < b.date for a, b in pairwise(reviews))
+    _reviews_keep_their_spacing(state, reviews)
 
     _loading_rules(state, course)
     _maintenance_rules(state, course, calendar, horizon, replan)
@@ -186,6 +197,16 @@ def test_every_plan_keeps_the_rules(
     assert all(day >= state.as_of for day in monitoring)
     assert all(a < b for a, b in pairwise(monitoring))
     assert protocol.id == "random"
+
+
+def _reviews_keep_their_spacing(state: CourseState, reviews: list[PlannedDose]) -> None:
+    """No two reviews closer than half their spacing, closures or not."""
+    every = state.protocol.loading.review_every
+    if every is None or not reviews:
+        return
+    days = {"days": 1, "weeks": 7, "months": 28}[every.unit] * every.amount
+    for earlier, later in pairwise(reviews):
+        assert (later.date - earlier.date).days >= (days + 1) // 2, (earlier, later)
 
 
 def _loading_rules(state: CourseState, course: CoursePlan) -> None:
@@ -234,6 +255,7 @@ def _maintenance_rules(
         assert protocol.maintenance.doses is not None
         assert len(maintenance) == max(protocol.maintenance.doses, len(maintenance) - len(planned))
 
+    _maintenance_is_never_late_when_an_earlier_day_was_open(state, calendar, maintenance, replan)
     last_dose = loading_planned[-1].date if loading_planned else max(state.given, default=None)
     if planned and last_dose is not None:
         # Maintenance counts from the last dose actually given (or, while loading doses
@@ -241,11 +263,28 @@ def _maintenance_rules(
         interval = protocol.maintenance.every.divided_by(state.interval_factor)
         ideal = max(interval.add_to(last_dose), replan)
         first = planned[0]
-        window = protocol.windows.maintenance
+        window = protocol.windows.maintenance.scaled(state.interval_factor)
         if not first.moved_outside_window:
             assert ideal - timedelta(days=window.early_days) <= first.date
             assert first.date <= ideal + timedelta(days=window.late_days)
         assert first.date >= replan
+
+
+def _maintenance_is_never_late_when_an_earlier_day_was_open(
+    state: CourseState, calendar: ClinicCalendar, maintenance: list[PlannedDose], replan: date
+) -> None:
+    """A dose moved past its window had no open day before it within the early limit."""
+    window = state.protocol.windows.maintenance.scaled(state.interval_factor)
+    for previous, dose in pairwise(maintenance):
+        if dose.status != "planned" or not dose.date > dose.latest:
+            continue
+        ideal = dose.latest - timedelta(days=window.late_days)
+        first = max(ideal - timedelta(days=window.early_limit), previous.date + timedelta(days=1))
+        first = max(first, replan)
+        day = first
+        while day <= dose.latest:
+            assert not calendar.is_open(day), (dose, day)
+            day += timedelta(days=1)
 
 
 @settings(max_examples=200, deadline=None)

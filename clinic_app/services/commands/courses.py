@@ -5,7 +5,6 @@ loading, end the course. Reading a course and its timeline is ``queries.courses`
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import func, select
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from clinic_app.domain.changes import Change
+from clinic_app.domain.clinic_settings import factor_range
 from clinic_app.domain.codes import (
     AdministrationStatus,
     CourseEndReason,
@@ -24,8 +24,9 @@ from clinic_app.domain.course_warnings import CourseWarning, course_start_warnin
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.errors import Conflict, NotFound, UserError
 from clinic_app.domain.field_errors import ValidationFailed
+from clinic_app.domain.interval_factor import factor_problems
 from clinic_app.domain.permissions import Action
-from clinic_app.domain.protocol import MAX_INTERVAL_FACTOR, Protocol
+from clinic_app.domain.protocol import Protocol
 from clinic_app.domain.protocol_snapshot import protocol_to_json
 from clinic_app.persistence.base import utcnow
 from clinic_app.persistence.models import (
@@ -35,6 +36,7 @@ from clinic_app.persistence.models import (
     Product,
     SafetyAcknowledgement,
 )
+from clinic_app.persistence.store.settings_store import read_settings
 from clinic_app.services.envelope import Work, command
 from clinic_app.services.library.protocols import ProtocolLibrary, load_protocol_library
 from clinic_app.services.planning.course_plans import (
@@ -189,16 +191,15 @@ def set_interval_factor(
     today: dt.date,
     expected_version: int | None = None,
 ) -> CourseSummary:
-    """Make maintenance more (or less) frequent for this patient, recording who and why."""
+    """Make maintenance more (or less) frequent for this patient, recording who and why.
+
+    The factor must lie in the clinic's allowed range (clinic settings
+    ``interval_factor_min`` / ``interval_factor_max``); a refusal names the field
+    ``interval_factor``. A reason is required, and said to be for a factor below 1.
+    """
     actor = work.actor
     reason = reason.strip()
-    errors: dict[str, str] = {}
-    if not (isinstance(factor, int | float) and math.isfinite(factor) and factor > 0):
-        errors["factor"] = "must be a number greater than 0 (1.5 = 50% more frequent)"
-    elif factor > MAX_INTERVAL_FACTOR:
-        errors["factor"] = f"must be at most {MAX_INTERVAL_FACTOR:g} (four times as often)"
-    if not reason:
-        errors["reason"] = "is required: say why the frequency changes"
+    errors = factor_problems(factor, reason, factor_range(read_settings(work.session)))
     if errors:
         raise ValidationFailed(errors)
     session = work.session

@@ -104,7 +104,7 @@ DROPPED_REASON = "no longer in the plan"
 
 #: Part of the calendar fingerprint: change it when the planning rules change, so the
 #: first refresh after an upgrade re-plans every course.
-_PLAN_FORMAT = 1
+_PLAN_FORMAT = 2  # 2: closures move doses earlier; overdue reviews stay
 
 
 #: Safety margins of the nightly selection (see ``nightly_candidates``).
@@ -129,6 +129,9 @@ _DOSE_PHASES = frozenset({Phase.LOADING.value, Phase.MAINTENANCE.value})
 
 
 _PROPOSED = AppointmentStatus.PROPOSED.value
+
+
+_REVIEW = Phase.REVIEW.value
 
 
 _BOOKED = AppointmentStatus.BOOKED.value
@@ -191,6 +194,8 @@ class CourseHistory:
     number_offset: int
     #: The start the engine uses: the course start, or an earlier first dose.
     start: dt.date
+    #: The number of the last clinician review held (its row fulfilled); 0 for none.
+    reviews_held: int = 0
 
 
 #: (planned date, window earliest, window latest, tests due): a plain tuple, so it
@@ -289,7 +294,7 @@ def current_plan(
     return plan_courses([state], calendar, settings.plan_horizon_months)[0], history
 
 
-def _course_history(start: dt.date, rows: Iterable[_Row]) -> CourseHistory:
+def _course_history(start: dt.date, rows: Sequence[_Row]) -> CourseHistory:
     given_rows = [r for r in rows if r.status == _FULFILLED and r.phase in _DOSE_PHASES]
     days = sorted({_given_day(r) for r in given_rows})
     numbers = [r.number for r in given_rows if r.number is not None]
@@ -300,7 +305,11 @@ def _course_history(start: dt.date, rows: Iterable[_Row]) -> CourseHistory:
         earlier = min(earlier, (days[0] - start).days)
     total = earlier + len(days)
     offset = max(0, max(numbers, default=0) - total)
-    return CourseHistory(tuple(days), earlier, offset, start)
+    held = max(
+        (r.number or 0 for r in rows if r.status == _FULFILLED and r.phase == _REVIEW),
+        default=0,
+    )
+    return CourseHistory(tuple(days), earlier, offset, start, held)
 
 
 # -- reading --------------------------------------------------------------------------
@@ -457,6 +466,7 @@ def _state(
         as_of=today,
         interval_factor=course.factor,
         loading_ended=course.loading_ended,
+        reviews_held=history.reviews_held,
     )
 
 

@@ -22,6 +22,7 @@ from clinic_app.domain.codes import (
 )
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.errors import NotFound
+from clinic_app.domain.interval_factor import effective_interval_text
 from clinic_app.domain.protocol import Interval, Protocol
 from clinic_app.domain.protocol_snapshot import protocol_from_json
 from clinic_app.persistence.models import (
@@ -50,6 +51,8 @@ class EntryKind(StrEnum):
     MISSED = "missed"
     CANCELLED = "cancelled"
     REVIEW = "review"
+    #: A review whose window has passed with no decision recorded.
+    OVERDUE_REVIEW = "overdue_review"
     MONITORING = "monitoring"
     DONE = "done"
 
@@ -69,7 +72,8 @@ class CourseSummary:
     status: CourseStatus
     #: The template's own maintenance interval, before any frequency adjustment.
     maintenance_every: Interval
-    #: The maintenance frequency in force, e.g. "every 2 months".
+    #: The maintenance frequency in force, e.g. "every 2 months (3 months × 1.5 more
+    #: often)".
     frequency: str
     #: How it was adjusted, who by and why ("" when the template's own).
     frequency_note: str
@@ -232,15 +236,9 @@ def _summaries(session: Session, courses: Sequence[Course]) -> list[CourseSummar
 
 
 def _frequency(protocol: Protocol, factor: float) -> str:
-    every = protocol.maintenance.every
-    return every_text(every.divided_by(factor) if factor != 1 else every)
-
-
-def every_text(interval: Interval) -> str:
-    """ "every 3 months", and "every month" rather than "every 1 month"."""
-    if interval.amount == 1:
-        return f"every {interval.unit[:-1]}"
-    return f"every {interval.describe()}"
+    """The interval in force, saying how it was adjusted: "every 2 months (3 months ×
+    1.5 more often)"."""
+    return effective_interval_text(protocol.maintenance.every, factor)
 
 
 def _frequency_note(course: Course, protocol: Protocol, names: dict[int, str]) -> str:
@@ -250,9 +248,8 @@ def _frequency_note(course: Course, protocol: Protocol, names: dict[int, str]) -
     when = course.interval_factor_set_at
     by = f" by {who}" if who else ""
     on = f" on {format_date(when.astimezone().date())}" if when else ""
-    template = every_text(protocol.maintenance.every)
     reason = f": {course.interval_factor_reason}" if course.interval_factor_reason else ""
-    return f"template {template}, ×{course.interval_factor:g}{by}{on}{reason}"
+    return f"×{course.interval_factor:g}{by}{on}{reason}"
 
 
 def _next_doses(session: Session, course_ids: Sequence[int]) -> dict[int, dt.date]:
@@ -366,6 +363,12 @@ def _entry(
     elif phase is Phase.REVIEW:
         kind, label = EntryKind.REVIEW, "Review due"
         detail = "Continue loading, or record no further improvement"
+        if row.window_latest < today:
+            kind, label = EntryKind.OVERDUE_REVIEW, "Review overdue"
+            detail = (
+                f"No decision recorded since {format_date(row.window_latest)}: a clinician "
+                "decides whether loading continues, or records no further improvement"
+            )
     elif phase is Phase.MONITORING:
         kind, label, detail = EntryKind.MONITORING, "Blood tests due", _tests_text(row.tests_due)
         if row.window_latest < today:

@@ -124,6 +124,8 @@ class DoseTarget:
     booked_start: dt.datetime | None = None
     location: str = ""
     room: str = ""
+    #: The window's end of a clinician review passed with no decision (warned about).
+    overdue_review: dt.date | None = None
 
     @property
     def walk_in(self) -> bool:
@@ -404,6 +406,7 @@ def _resolve_target(
         planned_date=window[0],
         window_earliest=window[1],
         window_latest=window[2],
+        overdue_review=plan.overdue_reviews[0].latest if plan.overdue_reviews else None,
         **_booked_place(session, appointment),
     )
     return target, course, appointment, takeover
@@ -558,6 +561,7 @@ def _facts(
         last_site_on=last.occurred_at.astimezone().date() if last else None,
         expiry_warning_days=settings.expiry_warning_days,
         inr_ceiling=settings.inr_ceiling,
+        overdue_review=target.overdue_review,
     )
 
 
