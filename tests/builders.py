@@ -29,6 +29,7 @@ from clinic_app.domain.codes import (
     LabTest,
     LotStatus,
     Phase,
+    Profession,
     Role,
     Route,
     Side,
@@ -38,6 +39,7 @@ from clinic_app.domain.codes import (
 )
 from clinic_app.domain.nhs_number import check_digit
 from clinic_app.domain.patient_details import PatientDetails
+from clinic_app.domain.prescriber_details import PrescriberDetails
 from clinic_app.domain.protocol import Protocol
 from clinic_app.domain.protocol_snapshot import protocol_to_json
 from clinic_app.domain.recording_rules import AdministrationInput
@@ -54,6 +56,7 @@ from clinic_app.persistence.models import (
 )
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands import courses as course_commands
+from clinic_app.services.commands import prescribers as prescriber_commands
 from clinic_app.services.commands.booking import book_appointment
 from clinic_app.services.commands.clinical_record import record_lab_result
 from clinic_app.services.commands.patients import create_patient
@@ -62,6 +65,7 @@ from clinic_app.services.commands.users import create_first_user, create_user
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.planning.course_plans import sync_course_plan
 from clinic_app.services.queries.courses import CourseSummary
+from clinic_app.services.queries.prescribers import PrescriberSummary, list_prescribers
 from clinic_app.services.queries.session_templates import TemplateDetails
 from clinic_app.services.queries.users import UserSummary, list_active_users
 
@@ -99,6 +103,36 @@ def nurse(uow: UnitOfWork, name: str = "Amira Patel (RN)") -> Actor:
 def first_user(uow: UnitOfWork) -> Actor:
     """Who acts for builders that take no actor: the user the set-up made."""
     return list_active_users(uow)[0].as_actor()
+
+
+def manager(uow: UnitOfWork, name: str = "Priya Shah (manager)") -> Actor:
+    """The practice manager (added on first use): who keeps the list of prescribers."""
+    for user in list_active_users(uow):
+        if user.display_name == name and user.role is Role.MANAGER:
+            return user.as_actor()
+    return make_actor(uow, name, Role.MANAGER)
+
+
+def add_prescriber(
+    uow: UnitOfWork,
+    name: str = PRESCRIBER,
+    profession: Profession = Profession.DOCTOR,
+    number: str = "4512345",
+    *,
+    user_id: int | None = None,
+) -> PrescriberSummary:
+    """A prescriber on the clinic's list, added by a manager through the service."""
+    return prescriber_commands.add_prescriber(
+        uow, manager(uow), PrescriberDetails(name, profession.value, number, user_id)
+    )
+
+
+def the_prescriber(uow: UnitOfWork) -> int:
+    """The clinic's usual prescriber (Dr Helen Morgan, GMC 4512345), added on first use."""
+    for found in list_prescribers(uow, include_inactive=False):
+        if found.name == PRESCRIBER:
+            return found.id
+    return add_prescriber(uow).id
 
 
 def valid_nhs_number(seed: int) -> str:
