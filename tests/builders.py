@@ -661,6 +661,8 @@ class Clinic:
     nurse: Actor
     receptionist: Actor
     stock: Stock
+    #: Dr Helen Morgan (GMC 4512345) on the clinic's list of prescribers.
+    prescriber: int = 0
 
 
 def build_clinic(uow: UnitOfWork) -> Clinic:
@@ -677,7 +679,7 @@ def build_clinic(uow: UnitOfWork) -> Clinic:
         soon=add_lot(uow, cobalin, "CH25C052", day + dt.timedelta(days=20), 12),
         cyano_lot=add_lot(uow, cyano, "CY25F221", day + dt.timedelta(days=330), 30),
     )
-    return Clinic(uow, nurse, receptionist, stock)
+    return Clinic(uow, nurse, receptionist, stock, the_prescriber(uow))
 
 
 def clinic_patient(clinic: Clinic, seed: int = 1, **changes: object) -> int:

@@ -121,7 +121,12 @@ class LotFacts:
 
 @dataclass(frozen=True, slots=True)
 class DecisionFacts:
-    """A recorded prescriber decision (who, when, what) that may unlock a refusal."""
+    """A recorded prescriber decision (who, when, what) that may unlock a refusal.
+
+    Only a decision naming a prescriber from the clinic's list (``prescriber_id``)
+    unlocks anything: rows from before the list, with a typed name only, are shown in
+    the record but no longer lift a hold.
+    """
 
     topic: str
     decision: str
@@ -129,9 +134,22 @@ class DecisionFacts:
     decided_on: dt.date
     valid_until: dt.date | None = None
     course_id: int | None = None
+    prescriber_id: int | None = None
+    #: True when the prescriber signed in and recorded it themselves.
+    by_prescriber: bool = False
+    #: Who typed it in, when that was not the prescriber ("" while being typed).
+    recorded_by: str = ""
 
     def describe(self) -> str:
-        return f"{self.prescriber_name} on {self.decided_on:%d/%m/%Y}: {self.decision}"
+        """ "Dr Helen Morgan on 24/11/2026 (recorded by the prescriber): give IM, 25G"."""
+        return f"{self.prescriber_name} on {self.decided_on:%d/%m/%Y}{self.who()}: {self.decision}"
+
+    def who(self) -> str:
+        if self.by_prescriber:
+            return " (recorded by the prescriber)"
+        if self.recorded_by:
+            return f" (recorded by {self.recorded_by} on the prescriber's instruction)"
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,14 +559,16 @@ def _decision(
 ) -> DecisionFacts | None:
     """The newest recorded decision on ``topic`` that applies today.
 
-    It must be in force today, belong to this course (or to the patient generally), and
-    when it answers a result (a platelet count, an INR) it must postdate that result:
-    a decision made about an older count says nothing about the current one.
+    It must name a prescriber from the clinic's list, be in force today, belong to this
+    course (or to the patient generally), and when it answers a result (a platelet
+    count, an INR) it must postdate that result: a decision made about an older count
+    says nothing about the current one.
     """
     usable = [
         decision
         for decision in facts.decisions
         if decision.topic == topic
+        and decision.prescriber_id is not None
         and decision.decided_on <= facts.today
         and _in_force_until(decision) >= facts.today
         and (decision.course_id is None or decision.course_id == facts.course_id)

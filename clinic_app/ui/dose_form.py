@@ -36,7 +36,7 @@ class DoseForm(QScrollArea):
         self.lots = LotChooser(context)
         self.injection = InjectionSection(context)
         self.authority = AuthoritySection(actor)
-        self.decision = DecisionSection(context)
+        self.decision = DecisionSection(context, actor)
         #: The error label under each field, by field name.
         self.errors: dict[str, QLabel] = {}
         sections: tuple[FormSection, ...] = (

@@ -68,7 +68,7 @@ _FIELD_LABELS = {
     "consent": "Consent",
     "reaction": "Reaction",
     "notes": "Notes",
-    "decision_prescriber_name": "Prescriber",
+    "decision_prescriber_id": "Prescriber",
     "decision_decided_on": "Date",
     "decision_decision": "Decision",
     "decision_valid_until": "Valid until",

@@ -189,7 +189,16 @@ def test_a_platelet_hold_needs_a_prescriber_decision(qtbot: QtBot, scene: Scene)
     assert field(dialog, QGroupBox, "decisionBox").isVisible()
     assert not dialog.record_button.isEnabled()
 
-    qtbot.keyClicks(field(dialog, QLineEdit, "decisionName"), "Dr Helen Morgan")
+    prescriber = field(dialog, QComboBox, "decisionPrescriber")
+    assert [prescriber.itemText(i) for i in range(prescriber.count())] == [
+        "Choose the prescriber who decided…",
+        "Dr Helen Morgan (GMC 4512345)",
+    ]  # from the clinic's list: nobody can be typed in
+    choose(prescriber, scene.clinic.prescriber)
+    assert label_text(dialog, "decisionWho") == (
+        "Recorded by Amira Patel (RN) on the prescriber's instruction."
+    )
+    assert field(dialog, QLineEdit, "decisionUntil").text() == "08/12/2026"  # 14 days
     assert not dialog.record_button.isEnabled()  # the decision itself is still missing
     decision_text = field(dialog, QLineEdit, "decisionText")
     qtbot.keyClicks(decision_text, "Give IM, 25G, 10 minutes firm pressure")
@@ -204,7 +213,12 @@ def test_a_platelet_hold_needs_a_prescriber_decision(qtbot: QtBot, scene: Scene)
         dialog.record_button.click()
     with scene.clinic.uow.read() as session:
         decision = session.scalars(select(PrescriberDecision)).one()
-        assert (decision.prescriber_name, decision.decided_on) == ("Dr Helen Morgan", TODAY)
+        assert (decision.prescriber_name, decision.decided_on, decision.valid_until) == (
+            "Dr Helen Morgan",
+            TODAY,
+            TODAY + dt.timedelta(days=14),
+        )
+        assert (decision.prescriber_id, decision.by_prescriber) == (scene.clinic.prescriber, False)
         codes = session.scalars(select(SafetyAcknowledgement.check_code)).all()
         assert codes == ["platelets_hold_authorised"]
 
@@ -215,7 +229,7 @@ def test_a_decision_dated_before_the_count_is_refused_beside_its_field(
     add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 6, TODAY - dt.timedelta(days=2))
     dialog = open_dialog(qtbot, scene)
     complete(qtbot, dialog)
-    qtbot.keyClicks(field(dialog, QLineEdit, "decisionName"), "Dr Helen Morgan")
+    choose(field(dialog, QComboBox, "decisionPrescriber"), scene.clinic.prescriber)
     qtbot.keyClicks(field(dialog, QLineEdit, "decisionText"), "Give after transfusion")
     decided_on = field(dialog, QLineEdit, "decisionDate")
     decided_on.selectAll()
@@ -337,7 +351,8 @@ FORM_INPUTS: dict[str, tuple[object, st.SearchStrategy[object]]] = {
     "reaction": ("none", st.one_of(text, st.just("r" * 1001))),
     "notes": ("", st.one_of(text, st.just("n" * 2001))),
     "tick": (True, st.booleans()),
-    "name": ("Dr Helen Morgan", text),
+    "prescriber": (1, st.integers(min_value=0, max_value=1)),
+    "until": ("08/12/2026", st.one_of(text, st.sampled_from(["", "20/11/2026", "31/02/2026"]))),
     "decided": ("24/11/2026", st.one_of(text, st.sampled_from(["20/11/2026", "31/02/2026"]))),
     "decision": ("Give IM, 25G, 10 minutes pressure", text),
 }
@@ -410,12 +425,13 @@ def fill(dialog: RecordDoseDialog, value: dict[str, object]) -> None:
     field(dialog, QSpinBox, "needleGauge").setValue(number(value["needle"]))
     field(dialog, QSpinBox, "pressureMinutes").setValue(number(value["pressure"]))
     field(dialog, QComboBox, "authorityCombo").setCurrentIndex(number(value["authority"]))
+    field(dialog, QComboBox, "decisionPrescriber").setCurrentIndex(number(value["prescriber"]))
     field(dialog, QCheckBox, "consent").setChecked(bool(value["consent"]))
     field(dialog, QPlainTextEdit, "notes").setPlainText(str(value["notes"]))
     for edit, key in (
         (field(dialog, QLineEdit, "siteReason"), "reason"),
         (field(dialog, QLineEdit, "reaction"), "reaction"),
-        (field(dialog, QLineEdit, "decisionName"), "name"),
+        (field(dialog, QLineEdit, "decisionUntil"), "until"),
         (field(dialog, QLineEdit, "decisionDate"), "decided"),
         (field(dialog, QLineEdit, "decisionText"), "decision"),
     ):

@@ -44,6 +44,14 @@ LEFT_DELTOID = SiteChoice(Site.DELTOID, Side.LEFT)
 YESTERDAY = TODAY - dt.timedelta(days=1)
 
 
+def decided(
+    topic: str, text: str, name: str, on: dt.date, until: dt.date | None = None, **more: object
+) -> DecisionFacts:
+    """A decision naming a prescriber from the clinic's list (id 1)."""
+    more.setdefault("prescriber_id", 1)
+    return DecisionFacts(topic, text, name, on, until, **more)  # type: ignore[arg-type]
+
+
 def facts(count: float | None = 200, **changes: object) -> CheckFacts:
     latest = None if count is None else (count, TODAY - dt.timedelta(days=5))
     ever_low = changes.pop("ever_low", False)
@@ -130,7 +138,7 @@ def test_sc_outside_the_template_needs_a_prescriber_decision() -> None:
     found = check(route="SC")
     assert "route_not_allowed" in codes(found, Severity.REFUSE)
     assert "prescriber decision" in found.refusals[0].message
-    decision = DecisionFacts("sc_route", "Deep SC: bleeding risk", "Dr Helen Morgan", TODAY)
+    decision = decided("sc_route", "Deep SC: bleeding risk", "Dr Helen Morgan", TODAY)
     allowed = check(facts(decisions=(decision,)), route="SC")
     assert allowed.refusals == ()
     assert codes(allowed, Severity.ACKNOWLEDGE) == {"route_outside_template", "route_off_licence"}
@@ -149,20 +157,18 @@ def test_sc_allowed_by_the_template_and_licence_needs_nothing() -> None:
 @pytest.mark.parametrize(
     ("decision", "usable"),
     [
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY), True),
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY + dt.timedelta(days=1)), False),
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY), True),
+        (decided("sc_route", "SC", "Dr A", TODAY), True),
+        (decided("sc_route", "SC", "Dr A", TODAY + dt.timedelta(days=1)), False),
+        (decided("sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY), True),
         (
-            DecisionFacts(
-                "sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY - dt.timedelta(1)
-            ),
+            decided("sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY - dt.timedelta(1)),
             False,
         ),
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY, course_id=8), False),
-        (DecisionFacts("platelet_hold", "give", "Dr A", TODAY), False),
+        (decided("sc_route", "SC", "Dr A", TODAY, course_id=8), False),
+        (decided("platelet_hold", "give", "Dr A", TODAY), False),
         # No end date: in force for two weeks from the day it was made, not for life.
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=14)), True),
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=15)), False),
+        (decided("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=14)), True),
+        (decided("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=15)), False),
     ],
     ids=[
         "today",
@@ -180,6 +186,41 @@ def test_a_decision_counts_only_when_in_force_for_this_course(
 ) -> None:
     found = check(facts(decisions=(decision,)), route="SC")
     assert ("route_not_allowed" not in codes(found)) is usable
+
+
+def test_a_decision_with_a_typed_name_only_no_longer_lifts_a_hold() -> None:
+    """Rows from before the list of prescribers name nobody the clinic can check."""
+    typed = decided("platelet_hold", "Give IM", "Dr Anybody", TODAY, prescriber_id=None)
+    assert codes(check(facts(18, decisions=(typed,))), Severity.REFUSE) == {"platelets_hold"}
+    listed = replace(typed, prescriber_id=3)
+    assert codes(check(facts(18, decisions=(listed,))), Severity.REFUSE) == set()
+
+
+@pytest.mark.parametrize(
+    ("by_prescriber", "recorded_by", "said"),
+    [
+        (True, "", "Dr H Morgan on 24/11/2026 (recorded by the prescriber): Give IM"),
+        (
+            False,
+            "Amira Patel",
+            "Dr H Morgan on 24/11/2026 (recorded by Amira Patel on the prescriber's "
+            "instruction): Give IM",
+        ),
+    ],
+)
+def test_the_acknowledgement_says_who_recorded_the_decision(
+    by_prescriber: bool, recorded_by: str, said: str
+) -> None:
+    decision = decided(
+        "platelet_hold",
+        "Give IM",
+        "Dr H Morgan",
+        TODAY,
+        by_prescriber=by_prescriber,
+        recorded_by=recorded_by,
+    )
+    (finding,) = check(facts(18, decisions=(decision,))).to_acknowledge
+    assert said in finding.message
 
 
 def test_dorsogluteal_needs_a_reason_and_is_then_acknowledged() -> None:
@@ -233,7 +274,7 @@ def test_hold_bands_refuse_without_a_prescriber_decision(count: float) -> None:
 
 
 def test_a_prescriber_decision_made_after_the_count_unlocks_the_hold() -> None:
-    decision = DecisionFacts("platelet_hold", "Give IM, 25G, 10 min", "Dr H Morgan", TODAY)
+    decision = decided("platelet_hold", "Give IM, 25G, 10 min", "Dr H Morgan", TODAY)
     found = check(facts(18, decisions=(decision,)))
     assert found.refusals == ()
     assert codes(found, Severity.ACKNOWLEDGE) == {"platelets_hold_authorised"}
@@ -281,7 +322,7 @@ def test_an_inr_above_the_ceiling_refuses_until_a_prescriber_decides() -> None:
     found = check(base)
     assert codes(found, Severity.REFUSE) == {"inr_above_ceiling"}
     assert "INR 3.4 on 23/11/2026 is above the clinic's ceiling of 3" in found.refusals[0].message
-    decision = DecisionFacts("inr", "Give, apply pressure 10 min", "Dr A", TODAY)
+    decision = decided("inr", "Give, apply pressure 10 min", "Dr A", TODAY)
     allowed = check(replace(base, decisions=(decision,)))
     assert codes(allowed, Severity.ACKNOWLEDGE) == {"inr_above_ceiling_authorised"}
     no_ceiling = check(replace(base, inr_ceiling=0))

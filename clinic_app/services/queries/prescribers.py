@@ -55,6 +55,16 @@ def list_prescribers(uow: UnitOfWork, *, include_inactive: bool = True) -> list[
         return [_summary(session, row) for row in session.scalars(statement)]
 
 
+def active_prescribers(session: Session) -> tuple[PrescriberSummary, ...]:
+    """In an open read: who a decision or a course can name now."""
+    rows = session.scalars(
+        select(Prescriber)
+        .where(Prescriber.active.is_(True))
+        .order_by(Prescriber.name, Prescriber.id)
+    )
+    return tuple(_summary(session, row) for row in rows)
+
+
 def get_prescriber(uow: UnitOfWork, prescriber_id: int) -> PrescriberSummary:
     with uow.read() as session:
         return _summary(session, _load(session, prescriber_id))
