@@ -196,7 +196,7 @@ def prescribe(
         patient_id,
         protocol_id,
         start_date,
-        prescriber_name=PRESCRIBER,
+        prescriber_id=the_prescriber(uow),
         product_id=product_id,
         acknowledged=acknowledged,
         today=today,
@@ -234,6 +234,7 @@ def start_dose_course(
     unacknowledged when the dose is recorded, which ``start_course`` rightly refuses.
     """
     chosen = protocol(protocol_id)
+    prescriber_id = the_prescriber(uow)
     with uow.write() as session:
         course = Course(
             patient_id=patient_id,
@@ -242,6 +243,7 @@ def start_dose_course(
             protocol_snapshot=protocol_to_json(chosen),
             product_id=product_id,
             start_date=start,
+            prescriber_id=prescriber_id,
             prescriber_name=PRESCRIBER,
         )
         session.add(course)

@@ -889,7 +889,7 @@ def test_a_warning_acknowledged_at_course_start_is_not_asked_again(clinic: Clini
         patient,
         "post-bariatric",
         TODAY,
-        prescriber_name="Dr Helen Morgan",
+        prescriber_id=clinic.prescriber,
         acknowledged={"folic_acid_before_b12"},
         today=TODAY,
     )

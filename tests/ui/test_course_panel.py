@@ -24,7 +24,7 @@ from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.ops import Ops
 from clinic_app.ui.start_course_dialog import StartCourseDialog
 from clinic_app.ui.timeline_model import KIND_ROLE, STATUS, TimelineModel
-from tests.builders import details, make_actor
+from tests.builders import details, make_actor, the_prescriber
 from tests.ui.conftest import TODAY
 
 LIBRARY = load_protocol_library()
@@ -42,7 +42,13 @@ def _panel(qtbot: QtBot, clinic: UnitOfWork, actor: Actor, patient_id: int) -> C
 
 def _start(clinic: UnitOfWork, actor: Actor, patient_id: int, protocol_id: str) -> None:
     start_course(
-        clinic, actor, patient_id, protocol_id, TODAY, prescriber_name="Dr Morgan", today=TODAY
+        clinic,
+        actor,
+        patient_id,
+        protocol_id,
+        TODAY,
+        prescriber_id=the_prescriber(clinic),
+        today=TODAY,
     )
 
 
@@ -64,6 +70,7 @@ def _statuses(panel: CoursePanel) -> list[str]:
 def test_starting_a_course_through_the_dialog_shows_its_timeline(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
 ) -> None:
+    the_prescriber(clinic)  # Dr Helen Morgan on the clinic's list
     panel = _panel(qtbot, clinic, actor, roster_of_five[0])
     assert "No course yet" in panel.message.text()
     assert not panel.frequency_button.isEnabled() and not panel.end_course_button.isEnabled()
@@ -75,11 +82,14 @@ def test_starting_a_course_through_the_dialog_shows_its_timeline(
     assert "3 times a week for 2 weeks" in details_text
     assert "Where sources disagree" in details_text and "BNF" in details_text
     assert dialog.start_date.text() == "21/11/2026"
+    qtbot.waitUntil(lambda: dialog.prescriber.count() == 2)  # the list, read on the worker
     _click(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: not dialog.busy)  # the command refuses it on the worker
-    assert dialog.errors["prescriber_name"].isVisible()  # named beside the field
+    assert dialog.errors["prescriber_id"].isVisible()  # named beside the field
     assert list_courses(clinic, roster_of_five[0]) == []
-    _type(qtbot, dialog.prescriber, "Dr Helen Morgan")
+    offered = [dialog.prescriber.itemText(i) for i in range(dialog.prescriber.count())]
+    assert offered == ["Choose the prescriber…", "Dr Helen Morgan (GMC 4512345)"]
+    dialog.prescriber.setCurrentIndex(1)  # from the clinic's list, never typed
     with qtbot.waitSignal(panel.changed):
         _click(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: panel.active_dialog is None)
@@ -98,11 +108,13 @@ def test_a_warning_must_be_ticked_before_the_course_starts(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor
 ) -> None:
     patient = create_patient(clinic, actor, details(9, renal_impairment=True), today=TODAY).id
+    listed = the_prescriber(clinic)
     panel = _panel(qtbot, clinic, actor, patient)
     dialog = panel.open_start_dialog()
     assert dialog is not None
     dialog.select_template("cyano-us-1000")
-    _type(qtbot, dialog.prescriber, "Dr Helen Morgan")
+    qtbot.waitUntil(lambda: dialog.prescriber.findData(listed) > 0)
+    dialog.prescriber.setCurrentIndex(dialog.prescriber.findData(listed))
     _click(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: not dialog.busy)
     assert dialog.warnings_box.isVisible()
