@@ -213,6 +213,18 @@ class ClinicSettings:
         decimals=1,
         minimum_means="No ceiling",
     )
+    inr_max_age_days: int = setting(
+        int,
+        label="INR counts as missing after",
+        help=(
+            "For a patient on a vitamin K antagonist (warfarin), an INR older than this "
+            "counts as no INR (CLINICAL_RULES section 3: default 7 days)."
+        ),
+        default=7,
+        unit="days",
+        minimum=1,
+        maximum=90,
+    )
     low_stock_threshold: int = setting(
         int,
         label="Low stock at",

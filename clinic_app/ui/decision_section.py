@@ -29,6 +29,7 @@ from clinic_app.ui.form_section import FormSection
 _UNLOCKED_BY = {
     "platelets_hold": DecisionTopic.PLATELET_HOLD,
     "inr_above_ceiling": DecisionTopic.INR,
+    "inr_missing": DecisionTopic.INR,
     "route_not_allowed": DecisionTopic.SC_ROUTE,
 }
 

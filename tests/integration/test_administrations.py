@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.domain.codes import (
     AdministrationStatus,
+    AnticoagulantClass,
     AppointmentStatus,
     LabTest,
     LotStatus,
@@ -630,7 +631,12 @@ def test_a_stale_count_after_a_low_one_is_warned(clinic: Clinic) -> None:
 
 def test_an_inr_above_the_ceiling_needs_a_prescriber_decision(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    patient = clinic_patient(
+        clinic,
+        anticoagulant=True,
+        anticoagulant_name="warfarin",
+        anticoagulant_class=AnticoagulantClass.VKA,
+    )
     add_lab(uow, patient, LabTest.INR, 3.6, TODAY - dt.timedelta(days=1))
     appointment = due_appointment(uow, start_dose_course(uow, patient))
     context = prepare_administration(uow, appointment, patient, today=TODAY)
@@ -639,7 +645,7 @@ def test_an_inr_above_the_ceiling_needs_a_prescriber_decision(clinic: Clinic) ->
         f.code.value for f in context.findings
     }
     form = given_input(patient, appointment, clinic.stock.lot)
-    with pytest.raises(Refused, match=r"INR 3.6 on 23/11/2026 is above the clinic's ceiling of 3"):
+    with pytest.raises(Refused, match=r"INR 3.6 on 23/11/2026 is above the clinic's ceiling \(3\)"):
         record_administration(uow, clinic.nurse, form, today=TODAY)
     decision = DecisionInput("inr", "Give IM, 10 minutes pressure", clinic.prescriber, TODAY)
     record = record_administration(

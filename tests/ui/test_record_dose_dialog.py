@@ -30,7 +30,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
 from clinic_app.domain.actor import Actor
-from clinic_app.domain.codes import AdministrationStatus, LabTest, Role
+from clinic_app.domain.codes import AdministrationStatus, AnticoagulantClass, LabTest, Role
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.models import (
@@ -329,7 +329,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = create_engine(f"sqlite:///{path}")
     upgrade_database(engine, backup=False)
     clinic = build_clinic(UnitOfWork(engine))
-    patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    patient = clinic_patient(
+        clinic,
+        anticoagulant=True,
+        anticoagulant_name="warfarin",
+        anticoagulant_class=AnticoagulantClass.VKA,
+    )
     start_dose_course(clinic.uow, patient)
     engine.dispose()
     return path

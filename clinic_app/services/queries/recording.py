@@ -556,6 +556,7 @@ def _facts(
         last_site_on=last.occurred_at.astimezone().date() if last else None,
         expiry_warning_days=settings.expiry_warning_days,
         inr_ceiling=settings.inr_ceiling,
+        inr_max_age_days=settings.inr_max_age_days,
     )
 
 
@@ -678,6 +679,9 @@ def _flags(patient: Patient) -> PatientFlags:
         on_folic_acid=patient.on_folic_acid,
         anticoagulant=patient.anticoagulant,
         anticoagulant_name=patient.anticoagulant_name,
+        anticoagulant_class=patient.anticoagulant_class,
+        inr_target_low=patient.inr_target_low,
+        inr_target_high=patient.inr_target_high,
     )
 
 
