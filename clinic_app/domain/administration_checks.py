@@ -227,6 +227,13 @@ class Findings:
     def codes(self) -> frozenset[FindingCode]:
         return frozenset(f.code for f in self.items)
 
+    @property
+    def verdict(self) -> Finding | None:
+        """The one strongest finding (refuse, then acknowledge, warn, info): what the
+        banner says first, so "give as usual" can never sit above a refusal."""
+        order = list(Severity)
+        return min(self.items, key=lambda f: order.index(f.severity), default=None)
+
     def missing_acknowledgements(self, acknowledged: frozenset[str]) -> tuple[Finding, ...]:
         return tuple(f for f in self.to_acknowledge if f.code.value not in acknowledged)
 

@@ -52,6 +52,7 @@ from clinic_app.ui.ops import Ops
 from clinic_app.ui.patient_dose_banner import PatientDoseBanner
 from clinic_app.ui.platelet_band import PlateletBand
 from clinic_app.ui.safety_checks import SafetyChecks
+from clinic_app.ui.verdict_banner import VerdictBanner
 
 #: Changing one field can make another wrong (choosing the buttock needs a reason), so
 #: that field's problem is shown at once rather than only after "Record".
@@ -232,9 +233,12 @@ class RecordDoseDialog(QDialog):
 
         # What must be seen before confirming stays in view however the form scrolls:
         # who the patient is and the platelet band above, the safety checks below.
+        self.verdict = VerdictBanner()
+        self.platelet_band = PlateletBand(context.platelets)
         layout = QVBoxLayout(self)
         layout.addWidget(PatientDoseBanner(context))
-        layout.addWidget(PlateletBand(context.platelets))
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.platelet_band)
         layout.addWidget(self.form, 1)
         layout.addWidget(self.safety)
         layout.addWidget(self.error_banner)
@@ -264,6 +268,8 @@ class RecordDoseDialog(QDialog):
 
     def _refresh(self) -> None:
         findings = self.current_findings()
+        self.verdict.show_verdict(findings)
+        self.platelet_band.show_refused(bool(findings.refusals))
         self.form.show_findings(findings)
         self.safety.show_findings(findings)
         errors = self.current_errors()

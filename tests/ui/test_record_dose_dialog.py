@@ -452,3 +452,60 @@ def fill(dialog: RecordDoseDialog, value: dict[str, object]) -> None:
 def build_actor(uow: UnitOfWork) -> Actor:
     (nurse,) = [user for user in list_active_users(uow) if user.role is Role.NURSE]
     return nurse.as_actor()
+
+
+def _anticoagulated(scene: Scene, drug: str, kind: AnticoagulantClass) -> Scene:
+    patient = clinic_patient(
+        scene.clinic, 2, anticoagulant=True, anticoagulant_name=drug, anticoagulant_class=kind
+    )
+    appointment = due_appointment(scene.clinic.uow, start_dose_course(scene.clinic.uow, patient))
+    return Scene(scene.clinic, patient, appointment)
+
+
+def test_a_warfarin_inr_above_range_is_the_one_verdict_never_give_as_usual(
+    qtbot: QtBot, scene: Scene
+) -> None:
+    warfarin = _anticoagulated(scene, "warfarin", AnticoagulantClass.VKA)
+    uow = scene.clinic.uow
+    add_lab(uow, warfarin.patient, LabTest.PLATELETS, 230, TODAY - dt.timedelta(days=4))
+    add_lab(uow, warfarin.patient, LabTest.INR, 3.8, TODAY - dt.timedelta(days=1))
+    dialog = open_dialog(qtbot, warfarin)
+    verdict = field(dialog, QLabel, "verdict")
+    assert verdict.property("severity") == "refuse"
+    assert verdict.text().startswith(
+        "DO NOT GIVE: INR 3.8 on 23/11/2026 is above the clinic's ceiling (3)"
+    )
+    # The platelet count is normal, but its "as usual" line must not contradict that.
+    instructions = label_text(dialog, "plateletInstructions")
+    assert "Give the injection as usual" not in instructions
+    assert "see the verdict above" in instructions
+    assert field(dialog, QSpinBox, "pressureMinutes").value() == 5  # anticoagulated
+    complete(qtbot, dialog)
+    assert not dialog.record_button.isEnabled()
+
+
+def test_an_apixaban_patient_gets_the_timing_note_and_no_inr_check(
+    qtbot: QtBot, scene: Scene
+) -> None:
+    apixaban = _anticoagulated(scene, "apixaban", AnticoagulantClass.DOAC)
+    add_lab(
+        scene.clinic.uow, apixaban.patient, LabTest.PLATELETS, 230, TODAY - dt.timedelta(days=4)
+    )
+    dialog = open_dialog(qtbot, apixaban)
+    verdict = field(dialog, QLabel, "verdict")
+    assert verdict.property("severity") == "warn"
+    assert "Takes a DOAC (apixaban): the INR does not measure it" in verdict.text()
+    assert "Give the injection as usual." in label_text(dialog, "plateletInstructions")
+    assert field(dialog, QSpinBox, "pressureMinutes").value() == 5
+    complete(qtbot, dialog)
+    assert dialog.record_button.isEnabled()  # no INR is asked for
+
+
+def test_a_normal_count_and_nothing_else_says_give_as_usual(qtbot: QtBot, scene: Scene) -> None:
+    add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 230, TODAY - dt.timedelta(days=4))
+    dialog = open_dialog(qtbot, scene)
+    verdict = field(dialog, QLabel, "verdict")
+    assert verdict.text().startswith("GIVE WITH CARE: Lot CH25C052 expires in 20 days")
+    choose(field(dialog, QComboBox, "lotCombo"), scene.clinic.stock.lot)  # a long-dated lot
+    assert verdict.property("severity") == "info"
+    assert verdict.text() == "No safety finding for this dose: give as usual."
