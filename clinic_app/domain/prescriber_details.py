@@ -79,6 +79,6 @@ def validate_prescriber(details: PrescriberDetails) -> dict[str, str]:
         shape, example = _NUMBER_SHAPES[profession]
         if not shape.match(number):
             errors["registration_number"] = (
-                f"{number} is not a {profession.register} number: {example}"
+                f"{number} is not a valid {profession.register} number: {example}"
             )
     return errors
