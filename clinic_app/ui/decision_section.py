@@ -115,7 +115,7 @@ class DecisionSection(FormSection):
     def show_needed(self, topics: tuple[DecisionTopic, ...]) -> None:
         self.setVisible(bool(topics))
         if topics:
-            named = "; ".join(topic.label.lower() for topic in topics)
+            named = "; ".join(topic.label[:1].lower() + topic.label[1:] for topic in topics)
             text = (
                 f"Required before this dose can be recorded as given ({named}). Choose the "
                 "prescriber from the clinic's list, and record when they decided, what, and "

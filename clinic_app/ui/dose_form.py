@@ -62,7 +62,8 @@ class DoseForm(QScrollArea):
         column.addStretch(1)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # On a small screen the two columns may not fit: scroll rather than clip them.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setWidget(body)
 
     def choice(self) -> Choice:

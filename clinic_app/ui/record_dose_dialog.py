@@ -247,7 +247,8 @@ class RecordDoseDialog(QDialog):
     def _fit_to_content(self) -> None:
         """Tall enough for the whole form when it fits the screen; the middle scrolls
         rather than push the banner, the platelet band or the buttons out of sight."""
-        width = 1100
+        available = self.screen().availableGeometry() if self.screen() else None
+        width = min(1100, available.width() - 40) if available is not None else 1100
         self.form.fit_height()
         layout = self.layout()
         height = (
@@ -255,8 +256,14 @@ class RecordDoseDialog(QDialog):
             if layout is not None and layout.hasHeightForWidth()
             else self.sizeHint().height()
         )
-        screen = self.screen().availableGeometry().height() if self.screen() else height
-        self.resize(width, min(height, max(480, screen - 60)))
+        screen = available.height() if available is not None else height
+        fits = min(height, max(480, screen - 60))
+        if height > fits:
+            # Too tall for the screen: the form scrolls rather than squeeze the safety
+            # checks over it (the verdict and the platelet band stay in full view).
+            overflow = height - fits + 24  # and room for the group titles below it
+            self.form.setMinimumHeight(max(160, self.form.minimumHeight() - overflow))
+        self.resize(width, fits)
 
     # -- state ----------------------------------------------------------------------
     def _edited(self, field: str) -> None:
