@@ -31,6 +31,7 @@ from clinic_app.services.commands.courses import start_course
 from clinic_app.services.commands.patients import create_patient
 from clinic_app.services.commands.sessions import SessionDetails, create_session, generate_sessions
 from clinic_app.services.queries.booking_options import propose_course_booking
+from clinic_app.services.queries.prescribers import list_prescribers
 from clinic_app.services.queries.users import list_active_users
 
 DEFAULT_DEMO = Path("/tmp/demo100k/clinic.sqlite")
@@ -86,6 +87,7 @@ def run(url: str, runs: int) -> None:
     staff = list_active_users(uow)
     nurse = next(u for u in staff if u.role is Role.NURSE).as_actor()
     prescriber = next(u for u in staff if u.role is Role.PRESCRIBER).as_actor()
+    listed = list_prescribers(uow, include_inactive=False)[0].id
     print(f"patients: {count_roster(uow, RosterQuery()):,}")
 
     begin = time.perf_counter()
@@ -167,7 +169,7 @@ def run(url: str, runs: int) -> None:
             person.id,
             "hydroxo-standard",
             start + dt.timedelta(days=7 * (number % 3)),
-            prescriber_name="Dr Bench",
+            prescriber_id=listed,
             today=today,
             acknowledged={"folic_acid_before_b12", "renal_cyanocobalamin"},
         )

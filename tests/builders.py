@@ -29,6 +29,7 @@ from clinic_app.domain.codes import (
     LabTest,
     LotStatus,
     Phase,
+    Profession,
     Role,
     Route,
     Side,
@@ -38,6 +39,7 @@ from clinic_app.domain.codes import (
 )
 from clinic_app.domain.nhs_number import check_digit
 from clinic_app.domain.patient_details import PatientDetails
+from clinic_app.domain.prescriber_details import PrescriberDetails
 from clinic_app.domain.protocol import Protocol
 from clinic_app.domain.protocol_snapshot import protocol_to_json
 from clinic_app.domain.recording_rules import AdministrationInput
@@ -54,6 +56,7 @@ from clinic_app.persistence.models import (
 )
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.commands import courses as course_commands
+from clinic_app.services.commands import prescribers as prescriber_commands
 from clinic_app.services.commands.booking import book_appointment
 from clinic_app.services.commands.lab_results import record_lab_result
 from clinic_app.services.commands.patients import create_patient
@@ -62,6 +65,7 @@ from clinic_app.services.commands.users import create_first_user, create_user
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.planning.course_plans import sync_course_plan
 from clinic_app.services.queries.courses import CourseSummary
+from clinic_app.services.queries.prescribers import PrescriberSummary, list_prescribers
 from clinic_app.services.queries.session_templates import TemplateDetails
 from clinic_app.services.queries.users import UserSummary, list_active_users
 
@@ -99,6 +103,36 @@ def nurse(uow: UnitOfWork, name: str = "Amira Patel (RN)") -> Actor:
 def first_user(uow: UnitOfWork) -> Actor:
     """Who acts for builders that take no actor: the user the set-up made."""
     return list_active_users(uow)[0].as_actor()
+
+
+def manager(uow: UnitOfWork, name: str = "Priya Shah (manager)") -> Actor:
+    """The practice manager (added on first use): who keeps the list of prescribers."""
+    for user in list_active_users(uow):
+        if user.display_name == name and user.role is Role.MANAGER:
+            return user.as_actor()
+    return make_actor(uow, name, Role.MANAGER)
+
+
+def add_prescriber(
+    uow: UnitOfWork,
+    name: str = PRESCRIBER,
+    profession: Profession = Profession.DOCTOR,
+    number: str = "4512345",
+    *,
+    user_id: int | None = None,
+) -> PrescriberSummary:
+    """A prescriber on the clinic's list, added by a manager through the service."""
+    return prescriber_commands.add_prescriber(
+        uow, manager(uow), PrescriberDetails(name, profession.value, number, user_id)
+    )
+
+
+def the_prescriber(uow: UnitOfWork) -> int:
+    """The clinic's usual prescriber (Dr Helen Morgan, GMC 4512345), added on first use."""
+    for found in list_prescribers(uow, include_inactive=False):
+        if found.name == PRESCRIBER:
+            return found.id
+    return add_prescriber(uow).id
 
 
 def valid_nhs_number(seed: int) -> str:
@@ -162,7 +196,7 @@ def prescribe(
         patient_id,
         protocol_id,
         start_date,
-        prescriber_name=PRESCRIBER,
+        prescriber_id=the_prescriber(uow),
         product_id=product_id,
         acknowledged=acknowledged,
         today=today,
@@ -200,6 +234,7 @@ def start_dose_course(
     unacknowledged when the dose is recorded, which ``start_course`` rightly refuses.
     """
     chosen = protocol(protocol_id)
+    prescriber_id = the_prescriber(uow)
     with uow.write() as session:
         course = Course(
             patient_id=patient_id,
@@ -208,6 +243,7 @@ def start_dose_course(
             protocol_snapshot=protocol_to_json(chosen),
             product_id=product_id,
             start_date=start,
+            prescriber_id=prescriber_id,
             prescriber_name=PRESCRIBER,
         )
         session.add(course)
@@ -629,6 +665,8 @@ class Clinic:
     nurse: Actor
     receptionist: Actor
     stock: Stock
+    #: Dr Helen Morgan (GMC 4512345) on the clinic's list of prescribers.
+    prescriber: int = 0
 
 
 def build_clinic(uow: UnitOfWork) -> Clinic:
@@ -645,7 +683,7 @@ def build_clinic(uow: UnitOfWork) -> Clinic:
         soon=add_lot(uow, cobalin, "CH25C052", day + dt.timedelta(days=20), 12),
         cyano_lot=add_lot(uow, cyano, "CY25F221", day + dt.timedelta(days=330), 30),
     )
-    return Clinic(uow, nurse, receptionist, stock)
+    return Clinic(uow, nurse, receptionist, stock, the_prescriber(uow))
 
 
 def clinic_patient(clinic: Clinic, seed: int = 1, **changes: object) -> int:

@@ -21,6 +21,7 @@ from clinic_app.demo import people as demo_people
 from clinic_app.domain.clinic_calendar import ClinicCalendar
 from clinic_app.domain.codes import (
     AdministrationStatus,
+    AnticoagulantClass,
     AppointmentStatus,
     Authority,
     ContactPreference,
@@ -30,6 +31,7 @@ from clinic_app.domain.codes import (
     LotStatus,
     PatientStatus,
     Phase,
+    Profession,
     Role,
     Route,
     Sex,
@@ -53,6 +55,7 @@ from clinic_app.persistence.models import (
     LabResult,
     Lot,
     Patient,
+    Prescriber,
     Product,
     SessionTemplate,
     Slot,
@@ -172,6 +175,33 @@ class _Builder:
         self.nurses = ids[:3]
         self.prescriber = ids[5]
         self.counts["users"] = len(ids)
+        self._prescribers(manager=ids[4])
+
+    def _prescribers(self, manager: int) -> None:
+        """The clinic's list: the GP who signs in, a nurse and a pharmacist prescriber who
+        do not, and a locum who has left (inactive, kept for the decisions they made)."""
+        listed = [
+            ("Dr Helen Morgan", Profession.DOCTOR, "7012345", self.prescriber, True),
+            ("Sam Okafor", Profession.NURSE, "09D2468F", None, True),
+            ("Ravi Kumar", Profession.PHARMACIST, "2071234", None, True),
+            ("Dr Peter Lowe", Profession.DOCTOR, "6123456", None, False),
+        ]
+        rows = [
+            {
+                "name": name,
+                "profession": profession,
+                "registration_number": number,
+                "user_id": user_id,
+                "active": active,
+                "created_by": manager,
+                "created_at": utcnow(),
+                "version": 1,
+            }
+            for name, profession, number, user_id, active in listed
+        ]
+        ids = self._insert(Prescriber, rows)
+        self.gp_prescriber = ids[0]
+        self.counts["prescribers"] = len(ids)
 
     # -- stock ------------------------------------------------------------------
     def _stock(self) -> None:
@@ -545,9 +575,14 @@ class _Builder:
             "neuro_involvement": protocol_id == "hydroxo-neuro",
             "renal_impairment": rng.random() < 0.08,
             "anticoagulant": anticoagulant,
-            "anticoagulant_name": rng.choice(("warfarin", "apixaban", "rivaroxaban"))
+            "anticoagulant_name": (drug := rng.choice(("warfarin", "apixaban", "rivaroxaban")))
             if anticoagulant
             else "",
+            "anticoagulant_class": (
+                AnticoagulantClass.VKA if drug == "warfarin" else AnticoagulantClass.DOAC
+            )
+            if anticoagulant
+            else None,
             "on_folic_acid": rng.random() < 0.1,
             "bariatric_surgery": protocol_id == "post-bariatric",
             "ileal_resection": protocol_id == "ileal-resection",
@@ -588,6 +623,7 @@ class _Builder:
             "protocol_snapshot": self._snapshot(protocol),
             "product_id": self.product_for_drug[protocol.drug],
             "start_date": start,
+            "prescriber_id": self.gp_prescriber,
             "prescriber_name": "Dr Helen Morgan",
             "interval_factor": factor,
             "interval_factor_reason": "symptoms returned before the next dose"

@@ -20,7 +20,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from clinic_app.domain.codes import LotStatus, Route
+from clinic_app.domain.codes import AnticoagulantClass, LotStatus, Route
 from clinic_app.domain.dose_volume import dose_volume, volume_problem
 from clinic_app.domain.platelet_bands import AnticoagulantWording, PlateletAssessment
 from clinic_app.domain.site_rotation import DORSOGLUTEAL_WARNING, SiteChoice
@@ -60,6 +60,10 @@ class FindingCode(StrEnum):
     REVIEW_OVERDUE = "review_overdue"
     PLATELETS_NONE = "platelets_none"
     ANTICOAGULANT_CHECK_INR = "anticoagulant_check_inr"
+    ANTICOAGULANT_TIMING = "anticoagulant_timing"  # DOAC or heparin: no INR
+    ANTICOAGULANT_CLASS_UNKNOWN = "anticoagulant_class_unknown"
+    INR_MISSING = "inr_missing"
+    INR_MISSING_AUTHORISED = "inr_missing_authorised"
     INR_ABOVE_CEILING = "inr_above_ceiling"
     INR_ABOVE_CEILING_AUTHORISED = "inr_above_ceiling_authorised"
     ALREADY_GIVEN_TODAY = "already_given_today"
@@ -87,7 +91,7 @@ class DecisionTopic(StrEnum):
         return {
             "platelet_hold": "Give despite a platelet hold",
             "sc_route": "Deep SC route (prescriber override)",
-            "inr": "Give IM despite an INR above the ceiling",
+            "inr": "Give IM despite an INR above the ceiling or no recent INR",
         }[self.value]
 
 
@@ -136,7 +140,12 @@ class LotFacts:
 
 @dataclass(frozen=True, slots=True)
 class DecisionFacts:
-    """A recorded prescriber decision (who, when, what) that may unlock a refusal."""
+    """A recorded prescriber decision (who, when, what) that may unlock a refusal.
+
+    Only a decision naming a prescriber from the clinic's list (``prescriber_id``)
+    unlocks anything: rows from before the list, with a typed name only, are shown in
+    the record but no longer lift a hold.
+    """
 
     topic: str
     decision: str
@@ -144,9 +153,22 @@ class DecisionFacts:
     decided_on: dt.date
     valid_until: dt.date | None = None
     course_id: int | None = None
+    prescriber_id: int | None = None
+    #: True when the prescriber signed in and recorded it themselves.
+    by_prescriber: bool = False
+    #: Who typed it in, when that was not the prescriber ("" while being typed).
+    recorded_by: str = ""
 
     def describe(self) -> str:
-        return f"{self.prescriber_name} on {self.decided_on:%d/%m/%Y}: {self.decision}"
+        """ "Dr Helen Morgan on 24/11/2026 (recorded by the prescriber): give IM, 25G"."""
+        return f"{self.prescriber_name} on {self.decided_on:%d/%m/%Y}{self.who()}: {self.decision}"
+
+    def who(self) -> str:
+        if self.by_prescriber:
+            return " (recorded by the prescriber)"
+        if self.recorded_by:
+            return f" (recorded by {self.recorded_by} on the prescriber's instruction)"
+        return ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +177,17 @@ class PatientFlags:
     on_folic_acid: bool = False
     anticoagulant: bool = False
     anticoagulant_name: str = ""
+    #: Only a vitamin K antagonist is measured by the INR; None when not recorded.
+    anticoagulant_class: AnticoagulantClass | None = None
+    #: The patient's own INR target range (VKA only); its top is their ceiling.
+    inr_target_low: float | None = None
+    inr_target_high: float | None = None
+
+    @property
+    def inr_checked(self) -> bool:
+        """The INR check applies: a VKA, or an anticoagulant whose class is unknown
+        (the cautious reading, until the record says which kind)."""
+        return self.anticoagulant and self.anticoagulant_class in (AnticoagulantClass.VKA, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +215,8 @@ class CheckFacts:
     inr_ceiling: float = 3.0
     #: The last day of a clinician review's window that passed with no decision recorded.
     overdue_review: dt.date | None = None
+    #: An INR older than this counts as missing (clinic setting inr_max_age_days).
+    inr_max_age_days: int = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +245,13 @@ class Findings:
 
     def codes(self) -> frozenset[FindingCode]:
         return frozenset(f.code for f in self.items)
+
+    @property
+    def verdict(self) -> Finding | None:
+        """The one strongest finding (refuse, then acknowledge, warn, info): what the
+        banner says first, so "give as usual" can never sit above a refusal."""
+        order = list(Severity)
+        return min(self.items, key=lambda f: order.index(f.severity), default=None)
 
     def missing_acknowledgements(self, acknowledged: frozenset[str]) -> tuple[Finding, ...]:
         return tuple(f for f in self.to_acknowledge if f.code.value not in acknowledged)
@@ -575,24 +617,56 @@ def _platelet_findings(facts: CheckFacts) -> list[Finding]:
 
 
 def _inr_findings(facts: CheckFacts) -> list[Finding]:
+    """Anticoagulants: a VKA's INR must be recent and not above the ceiling; a DOAC or a
+    heparin gets its timing and pressure note (the INR does not measure them)."""
     patient = facts.patient
     if not patient.anticoagulant:
         return []
     wording = facts.anticoagulant_wording
-    ceiling = facts.inr_ceiling
     drug = patient.anticoagulant_name.strip() or "not named"
-    parts = [wording.check.format(drug=drug)]
+    kind = patient.anticoagulant_class
+    if kind in (AnticoagulantClass.DOAC, AnticoagulantClass.HEPARIN):
+        note = wording.doac if kind is AnticoagulantClass.DOAC else wording.heparin
+        text = note.check.format(drug=drug, pressure_minutes=note.pressure_minutes)
+        return [Finding(FindingCode.ANTICOAGULANT_TIMING, Severity.WARN, text, "inr")]
+    found: list[Finding] = []
+    if kind is None:
+        found.append(
+            Finding(
+                FindingCode.ANTICOAGULANT_CLASS_UNKNOWN,
+                Severity.WARN,
+                wording.class_unknown.format(drug=drug),
+                "inr",
+            )
+        )
+    vka = wording.vka
+    ceiling, whose = inr_ceiling(facts)
+    parts = [vka.check.format(drug=drug, pressure_minutes=vka.pressure_minutes)]
     if ceiling > 0:
-        parts.append(wording.ceiling.format(ceiling=f"{ceiling:g}"))
+        parts.append(vka.ceiling.format(ceiling=f"{ceiling:g}", whose=whose))
     inr = facts.latest_inr
+    recent = inr is not None and (facts.today - inr[1]).days <= facts.inr_max_age_days
     if inr is None:
-        parts.append(wording.no_inr)
+        parts.append(vka.no_inr.format(max_age_days=facts.inr_max_age_days))
+    elif not recent:
+        parts.append(
+            vka.stale_inr.format(
+                value=f"{inr[0]:g}",
+                date=f"{inr[1]:%d/%m/%Y}",
+                age_days=(facts.today - inr[1]).days,
+                max_age_days=facts.inr_max_age_days,
+            )
+        )
     else:
-        parts.append(wording.latest_inr.format(value=f"{inr[0]:g}", date=f"{inr[1]:%d/%m/%Y}"))
-    found = [Finding(FindingCode.ANTICOAGULANT_CHECK_INR, Severity.WARN, " ".join(parts), "inr")]
-    if inr is not None and ceiling > 0 and inr[0] > ceiling:
-        text = wording.above_ceiling.format(
-            value=f"{inr[0]:g}", date=f"{inr[1]:%d/%m/%Y}", ceiling=f"{ceiling:g}"
+        parts.append(vka.latest_inr.format(value=f"{inr[0]:g}", date=f"{inr[1]:%d/%m/%Y}"))
+    found.append(
+        Finding(FindingCode.ANTICOAGULANT_CHECK_INR, Severity.WARN, " ".join(parts), "inr")
+    )
+    if not recent:
+        found.append(_missing_inr(facts, f"{parts[-1]} {vka.missing_hold}"))
+    elif inr is not None and ceiling > 0 and inr[0] > ceiling:
+        text = vka.above_ceiling.format(
+            value=f"{inr[0]:g}", date=f"{inr[1]:%d/%m/%Y}", ceiling=f"{ceiling:g}", whose=whose
         )
         decision = _decision(facts, DecisionTopic.INR, inr[1])
         if decision is None:
@@ -607,6 +681,47 @@ def _inr_findings(facts: CheckFacts) -> list[Finding]:
                 )
             )
     return found
+
+
+def default_pressure_minutes(facts: CheckFacts) -> int | None:
+    """The pressure the form starts with: the most any finding asks for (the platelet
+    band's, or the anticoagulant's), so the default follows the verdict."""
+    wanted = [facts.platelets.pressure_minutes or 0]
+    patient = facts.patient
+    if patient.anticoagulant:
+        notes = facts.anticoagulant_wording
+        kind = patient.anticoagulant_class
+        note = {AnticoagulantClass.DOAC: notes.doac, AnticoagulantClass.HEPARIN: notes.heparin}
+        wanted.append(note[kind].pressure_minutes if kind in note else notes.vka.pressure_minutes)
+    return max(wanted) or None
+
+
+def inr_ceiling(facts: CheckFacts) -> tuple[float, str]:
+    """The INR above which IM is held, and whose it is: the patient's target high when
+    recorded, else the clinic's ceiling (0: none)."""
+    patient = facts.patient
+    if patient.inr_target_high is not None:
+        low = patient.inr_target_low
+        span = f"{low:g}-{patient.inr_target_high:g}" if low is not None else ""
+        return patient.inr_target_high, f"the patient's target range ({span})".replace(" ()", "")
+    return facts.inr_ceiling, "the clinic's ceiling"
+
+
+def _missing_inr(facts: CheckFacts, text: str) -> Finding:
+    """No recent INR: held for a prescriber (or acknowledged, as the file says)."""
+    if facts.anticoagulant_wording.vka.when_inr_missing == "acknowledge":
+        return Finding(FindingCode.INR_MISSING, Severity.ACKNOWLEDGE, text, "inr")
+    inr = facts.latest_inr
+    # Decided after the newest INR there is: a decision about an older one does not count.
+    decision = _decision(facts, DecisionTopic.INR, inr[1] if inr else None)
+    if decision is None:
+        return Finding(FindingCode.INR_MISSING, Severity.REFUSE, text, "inr")
+    return Finding(
+        FindingCode.INR_MISSING_AUTHORISED,
+        Severity.ACKNOWLEDGE,
+        f"{text} Prescriber decision by {decision.describe()}.",
+        "inr",
+    )
 
 
 def _once(facts: CheckFacts, finding: Finding) -> Finding:
@@ -626,14 +741,16 @@ def _decision(
 ) -> DecisionFacts | None:
     """The newest recorded decision on ``topic`` that applies today.
 
-    It must be in force today, belong to this course (or to the patient generally), and
-    when it answers a result (a platelet count, an INR) it must postdate that result:
-    a decision made about an older count says nothing about the current one.
+    It must name a prescriber from the clinic's list, be in force today, belong to this
+    course (or to the patient generally), and when it answers a result (a platelet
+    count, an INR) it must postdate that result: a decision made about an older count
+    says nothing about the current one.
     """
     usable = [
         decision
         for decision in facts.decisions
         if decision.topic == topic
+        and decision.prescriber_id is not None
         and decision.decided_on <= facts.today
         and _in_force_until(decision) >= facts.today
         and (decision.course_id is None or decision.course_id == facts.course_id)

@@ -21,6 +21,7 @@ class Change(StrEnum):
     STOCK = "stock"
     SETTINGS = "settings"
     USERS = "users"
+    PRESCRIBERS = "prescribers"  # the clinic's list of prescribers
 
 
 @dataclass(frozen=True)

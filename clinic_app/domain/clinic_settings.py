@@ -255,6 +255,17 @@ class ClinicSettings:
         default="",
         max_length=63,
     )
+    inr_max_age_days: int = setting(
+        int,
+        label="INR counts as missing after",
+        help="For a patient on a vitamin K antagonist (warfarin), an INR older than this "
+        "counts as no INR.",
+        default=7,
+        unit="days",
+        minimum=1,
+        maximum=90,
+        source="CLINICAL_RULES.md section 3: the INR must be recent (default 7 days).",
+    )
     low_stock_threshold: int = setting(
         int,
         label="Low stock at",

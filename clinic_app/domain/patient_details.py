@@ -7,11 +7,12 @@ the service runs them again before saving, so no path can store an invalid patie
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, fields
 
 from clinic_app.domain import nhs_number
-from clinic_app.domain.codes import ContactPreference, PatientStatus, Sex
+from clinic_app.domain.codes import AnticoagulantClass, ContactPreference, PatientStatus, Sex
 
 WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -40,6 +41,11 @@ class PatientDetails:
     renal_impairment: bool = False
     anticoagulant: bool = False
     anticoagulant_name: str = ""
+    #: Which kind: only a vitamin K antagonist gets the INR check.
+    anticoagulant_class: AnticoagulantClass | None = None
+    #: The patient's INR target range (VKA only); its top is their INR ceiling.
+    inr_target_low: float | None = None
+    inr_target_high: float | None = None
     on_folic_acid: bool = False
     bariatric_surgery: bool = False
     ileal_resection: bool = False
@@ -60,6 +66,16 @@ class PatientDetails:
                 "preferred_days": ",".join(
                     d for d in WEEKDAY_CODES if d in _split_days(self.preferred_days)
                 ),
+                # Not anticoagulated: no class and no INR range are kept.
+                **(
+                    {}
+                    if self.anticoagulant
+                    else {
+                        "anticoagulant_class": None,
+                        "inr_target_low": None,
+                        "inr_target_high": None,
+                    }
+                ),
             }
         )
 
@@ -76,7 +92,14 @@ FIELD_LABELS: dict[str, str] = {
     "preferred_days": "Preferred days",
     "preferred_time": "Preferred time",
     "anticoagulant_name": "Anticoagulant",
+    "anticoagulant_class": "Kind of anticoagulant",
+    "inr_target_low": "INR target from",
+    "inr_target_high": "INR target to",
 }
+
+#: A plausible INR target range: outside it a value is a typing slip (CLINICAL_RULES
+#: section 3 leaves the range to the prescriber; warfarin targets are 2-3 or 2.5-3.5).
+INR_TARGET_LIMITS = (1.5, 4.5)
 
 
 def validate(details: PatientDetails, today: dt.date) -> dict[str, str]:
@@ -120,6 +143,35 @@ def validate(details: PatientDetails, today: dt.date) -> dict[str, str]:
         errors["preferred_time"] = "must be am, pm or empty"
     if details.anticoagulant and not details.anticoagulant_name.strip():
         errors["anticoagulant_name"] = "name the anticoagulant (e.g. warfarin, apixaban)"
+    if details.anticoagulant:
+        errors.update(_anticoagulant_problems(details))
+    return errors
+
+
+def _anticoagulant_problems(details: PatientDetails) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    kind = details.anticoagulant_class
+    if kind is None:
+        errors["anticoagulant_class"] = (
+            "choose the kind: vitamin K antagonist (warfarin), DOAC or heparin"
+        )
+    low, high = details.inr_target_low, details.inr_target_high
+    if low is None and high is None:
+        return errors
+    if kind is not None and kind != AnticoagulantClass.VKA:
+        errors["inr_target_low"] = (
+            f"an INR target is for a vitamin K antagonist only: the INR does not measure "
+            f"a {'DOAC' if kind == AnticoagulantClass.DOAC else 'heparin'}"
+        )
+        return errors
+    bottom, top = INR_TARGET_LIMITS
+    for name, value in (("inr_target_low", low), ("inr_target_high", high)):
+        if value is None:
+            errors[name] = "is needed too (give both ends of the range, e.g. 2-3)"
+        elif not math.isfinite(value) or not bottom <= value <= top:
+            errors[name] = f"must be between {bottom:g} and {top:g}: check the decimal point"
+    if low is not None and high is not None and not errors and low >= high:
+        errors["inr_target_high"] = "must be above the lower end of the range"
     return errors
 
 

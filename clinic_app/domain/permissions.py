@@ -57,6 +57,7 @@ class Action(StrEnum):
     # clinic-wide
     CHANGE_SETTINGS = "setting.change"
     CREATE_USER = "user.create"
+    MANAGE_PRESCRIBERS = "prescriber.manage"
     RUN_DAILY_UPKEEP = "upkeep.run"
     BOOK_MAINTENANCE = "appointment.book_maintenance"
 
@@ -101,6 +102,7 @@ _LABELS: dict[Action, str] = {
     Action.ADJUST_STOCK: "correct a stock count",
     Action.CHANGE_SETTINGS: "change the clinic settings",
     Action.CREATE_USER: "add a user",
+    Action.MANAGE_PRESCRIBERS: "change the list of prescribers",
     Action.RUN_DAILY_UPKEEP: "run the daily upkeep",
     Action.BOOK_MAINTENANCE: "book maintenance doses",
 }
@@ -151,6 +153,8 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.ADJUST_STOCK: _STOCK,
         Action.CHANGE_SETTINGS: _OFFICE,
         Action.CREATE_USER: _OFFICE,
+        # Who may lift a hold is a governance list: the practice manager keeps it.
+        Action.MANAGE_PRESCRIBERS: frozenset({M}),
         Action.RUN_DAILY_UPKEEP: _OFFICE,
         Action.BOOK_MAINTENANCE: _OFFICE,
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Severity = Literal["info", "warn", "hold"]
@@ -20,13 +20,18 @@ SEVERITIES: tuple[Severity, ...] = ("info", "warn", "hold")
 _MAX_COUNT = 2000.0  # x10^9/L: no real count reaches it; a typo (an extra zero) does
 _TOP_KEYS = {"version", "unit", "source", "bands", "stale", "anticoagulant"}
 _BAND_KEYS = {
-    "id", "above", "at_least", "severity", "hold", "needle_gauge", "pressure_minutes",
-    "title", "instructions", "source",
+    "id", "above", "at_least", "up_to", "below", "severity", "hold", "needle_gauge",
+    "pressure_minutes", "title", "instructions", "source",
 }  # fmt: skip
 _STALE_KEYS = {"title", "missing", "stale", "warn_when_never_counted", "never_counted"}
-_ANTICOAGULANT_KEYS = {
-    "title", "check", "ceiling", "no_inr", "latest_inr", "above_ceiling", "source",
+_ANTICOAGULANT_KEYS = {"title", "source", "class_unknown", "vka", "doac", "heparin"}
+_VKA_KEYS = {
+    "check", "ceiling", "latest_inr", "no_inr", "stale_inr", "when_inr_missing",
+    "missing_hold", "above_ceiling", "pressure_minutes",
 }  # fmt: skip
+_TIMING_KEYS = {"check", "pressure_minutes"}
+#: What a missing or too-old INR does for a vitamin K antagonist.
+INR_MISSING_CHOICES = ("hold", "acknowledge")
 
 
 class ThresholdError(ValueError):
@@ -43,7 +48,11 @@ class ThresholdError(ValueError):
 @dataclass(frozen=True, slots=True)
 class PlateletBand:
     """Counts from ``lower`` up to the band above; ``inclusive`` says whether ``lower``
-    itself belongs to this band (``at_least``) or to the one below (``above``)."""
+    itself belongs to this band (``at_least``) or to the one below (``above``).
+
+    The file states the upper edge too (``up_to`` or ``below``); the parser checks it
+    meets the band above exactly, so ``upper`` only repeats what ``lower`` of the band
+    above says, as a person reads the file."""
 
     id: str
     lower: float
@@ -55,6 +64,16 @@ class PlateletBand:
     needle_gauge: int | None
     pressure_minutes: int | None
     source: str
+    upper: float | None = None
+    upper_inclusive: bool = False
+
+    def contains(self, value: float) -> bool:
+        """Both edges, as stated in the file."""
+        if not self.contains_from_below(value):
+            return False
+        if self.upper is None:
+            return True
+        return value <= self.upper if self.upper_inclusive else value < self.upper
 
     def contains_from_below(self, value: float) -> bool:
         return value >= self.lower if self.inclusive else value > self.lower
@@ -78,14 +97,37 @@ class StaleRule:
 
 
 @dataclass(frozen=True, slots=True)
-class AnticoagulantWording:
-    title: str
+class VkaWording:
+    """A vitamin K antagonist: the INR is checked, recent and under the ceiling."""
+
     check: str
     ceiling: str
-    no_inr: str
     latest_inr: str
+    no_inr: str
+    stale_inr: str
+    #: "hold" or "acknowledge" (INR_MISSING_CHOICES).
+    when_inr_missing: str
+    missing_hold: str
     above_ceiling: str
+    pressure_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class TimingWording:
+    """A DOAC or a heparin: no INR; timing relative to the anticoagulant dose, pressure."""
+
+    check: str
+    pressure_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnticoagulantWording:
+    title: str
     source: str
+    class_unknown: str
+    vka: VkaWording
+    doac: TimingWording
+    heparin: TimingWording
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,17 +259,7 @@ def parse_platelet_rules(data: Mapping[str, object], source: str) -> PlateletRul
     bands = _bands(top, source)
     stale = top.table("stale")
     stale.only(_STALE_KEYS)
-    coag = top.table("anticoagulant")
-    coag.only(_ANTICOAGULANT_KEYS)
-    wording = AnticoagulantWording(
-        title=coag.text("title"),
-        check=coag.template("check", {"drug"}),
-        ceiling=coag.template("ceiling", {"ceiling"}),
-        no_inr=coag.text("no_inr"),
-        latest_inr=coag.template("latest_inr", {"value", "date"}),
-        above_ceiling=coag.template("above_ceiling", {"value", "date", "ceiling"}),
-        source=coag.text("source"),
-    )
+    wording = _anticoagulant(top.table("anticoagulant"))
     return PlateletRules(
         version=top.text("version"),
         unit=top.text("unit"),
@@ -242,6 +274,41 @@ def parse_platelet_rules(data: Mapping[str, object], source: str) -> PlateletRul
         ),
         anticoagulant=wording,
         origin=source,
+    )
+
+
+def _anticoagulant(coag: _Table) -> AnticoagulantWording:
+    coag.only(_ANTICOAGULANT_KEYS)
+    vka = coag.table("vka")
+    vka.only(_VKA_KEYS)
+    missing = vka.text("when_inr_missing")
+    if missing not in INR_MISSING_CHOICES:
+        raise vka.error("when_inr_missing", "must be one of " + ", ".join(INR_MISSING_CHOICES))
+    return AnticoagulantWording(
+        title=coag.text("title"),
+        source=coag.text("source"),
+        class_unknown=coag.template("class_unknown", {"drug"}),
+        vka=VkaWording(
+            check=vka.template("check", {"drug", "pressure_minutes"}),
+            ceiling=vka.template("ceiling", {"ceiling", "whose"}),
+            latest_inr=vka.template("latest_inr", {"value", "date"}),
+            no_inr=vka.template("no_inr", {"max_age_days"}),
+            stale_inr=vka.template("stale_inr", {"value", "date", "age_days", "max_age_days"}),
+            when_inr_missing=missing,
+            missing_hold=vka.text("missing_hold"),
+            above_ceiling=vka.template("above_ceiling", {"value", "date", "ceiling", "whose"}),
+            pressure_minutes=vka.required_int("pressure_minutes", 1, 30),
+        ),
+        doac=_timing(coag.table("doac")),
+        heparin=_timing(coag.table("heparin")),
+    )
+
+
+def _timing(table: _Table) -> TimingWording:
+    table.only(_TIMING_KEYS)
+    return TimingWording(
+        check=table.template("check", {"drug", "pressure_minutes"}),
+        pressure_minutes=table.required_int("pressure_minutes", 1, 30),
     )
 
 
@@ -286,6 +353,7 @@ def _bands(top: _Table, source: str) -> tuple[PlateletBand, ...]:
         )
         if bands and not _below(band, bands[-1]):
             raise table.error(key, f"must be below the band before it ({bands[-1].id!r})")
+        band = _with_upper_edge(table, band, bands[-1] if bands else None)
         bands.append(band)
     last = bands[-1]
     if not (last.lower == 0 and last.inclusive):
@@ -295,6 +363,31 @@ def _bands(top: _Table, source: str) -> tuple[PlateletBand, ...]:
             "the last band must start at 'at_least = 0' so every count has a band",
         )
     return tuple(bands)
+
+
+def _with_upper_edge(table: _Table, band: PlateletBand, above: PlateletBand | None) -> PlateletBand:
+    """The stated upper edge must meet the band above exactly: ``up_to = 50`` under
+    ``above = 50``, ``below = 25`` under ``at_least = 25``. The first band has none."""
+    has_up_to, has_below = "up_to" in table.data, "below" in table.data
+    if above is None:
+        if has_up_to or has_below:
+            raise table.error("up_to" if has_up_to else "below", "the first band has no upper edge")
+        return band
+    want_key = "below" if above.inclusive else "up_to"
+    wrong_key = "up_to" if above.inclusive else "below"
+    meets = f"'{want_key} = {above.lower:g}'"
+    if wrong_key in table.data or want_key not in table.data:
+        raise table.error(
+            want_key,
+            f"give {meets} so this band meets the band above ({above.id!r} starts "
+            f"{'at' if above.inclusive else 'above'} {above.lower:g})",
+        )
+    upper = table.number(want_key, 0, _MAX_COUNT)
+    if upper != above.lower:
+        raise table.error(
+            want_key, f"must be {above.lower:g} to meet the band above ({above.id!r})"
+        )
+    return replace(band, upper=upper, upper_inclusive=want_key == "up_to")
 
 
 def _below(band: PlateletBand, above: PlateletBand) -> bool:
@@ -371,6 +464,12 @@ class _Table:
         if not low <= found <= high:
             raise self.error(key, f"must be between {low:g} and {high:g}, got {found}")
         return float(found)
+
+    def required_int(self, key: str, low: int, high: int) -> int:
+        found = self.optional_int(key, low, high)
+        if found is None:
+            raise self.error(key, "is missing")
+        return found
 
     def optional_int(self, key: str, low: int, high: int) -> int | None:
         if key not in self.data:

@@ -36,22 +36,34 @@ _E = TypeVar("_E", bound=StrEnum)
 
 @dataclass(frozen=True)
 class DecisionInput:
+    """A decision as entered: the prescriber is chosen from the clinic's list by id."""
+
     topic: str
     decision: str
-    prescriber_name: str
+    prescriber_id: int | None
     decided_on: dt.date | None
     valid_until: dt.date | None = None
 
-    def as_facts(self, course_id: int | None) -> DecisionFacts | None:
-        if self.decided_on is None:
+    def as_facts(
+        self,
+        course_id: int | None,
+        prescriber_name: str,
+        *,
+        by_prescriber: bool = False,
+        recorded_by: str = "",
+    ) -> DecisionFacts | None:
+        if self.decided_on is None or self.prescriber_id is None:
             return None
         return DecisionFacts(
             topic=self.topic,
             decision=" ".join(self.decision.split()),
-            prescriber_name=" ".join(self.prescriber_name.split()),
+            prescriber_name=" ".join(prescriber_name.split()),
             decided_on=self.decided_on,
             valid_until=self.valid_until,
             course_id=course_id,
+            prescriber_id=self.prescriber_id,
+            by_prescriber=by_prescriber,
+            recorded_by=recorded_by,
         )
 
 
@@ -151,7 +163,7 @@ def validate_administration_input(
         for field, problem in validate_decision(
             decision.topic,
             decision.decision,
-            decision.prescriber_name,
+            decision.prescriber_id,
             decision.decided_on,
             decision.valid_until,
             today=None,
@@ -163,12 +175,14 @@ def validate_administration_input(
 def validate_decision(
     topic: str,
     decision: str,
-    prescriber_name: str,
+    prescriber_id: int | None,
     decided_on: dt.date | None,
     valid_until: dt.date | None,
     *,
     today: dt.date | None,
 ) -> dict[str, str]:
+    """The form's rules; whether the prescriber is on the list and active is the
+    service's to say (it reads the list)."""
     errors: dict[str, str] = {}
     if topic not in {t.value for t in DecisionTopic}:
         errors["topic"] = "choose what the prescriber decided about"
@@ -179,17 +193,16 @@ def validate_decision(
         )
     elif len(text) > 2000:
         errors["decision"] = "is longer than 2000 characters"
-    name = " ".join(prescriber_name.split())
-    if not name:
-        errors["prescriber_name"] = "is required (who made the decision)"
-    elif len(name) > 120:
-        errors["prescriber_name"] = "is longer than 120 characters"
+    if prescriber_id is None:
+        errors["prescriber_id"] = "choose the prescriber from the clinic's list (who decided)"
     if decided_on is None:
         errors["decided_on"] = "is required (DD/MM/YYYY)"
     elif today is not None and decided_on > today:
         errors["decided_on"] = "cannot be in the future"
     if valid_until is not None and decided_on is not None and valid_until < decided_on:
         errors["valid_until"] = "cannot be before the decision date"
+    elif valid_until is not None and today is not None and valid_until < today:
+        errors["valid_until"] = "is already past: the decision would not cover today's dose"
     return errors
 
 

@@ -214,13 +214,16 @@ class CoursePanel(QWidget):
         today, library = self._today(), self._library
 
         def start(
-            protocol_id: str, start_date: dt.date | None, prescriber: str, ack: Collection[str]
+            protocol_id: str,
+            start_date: dt.date | None,
+            prescriber_id: int | None,
+            ack: Collection[str],
         ) -> Bound[CourseSummary]:
             return start_course.bind(
                 patient_id,
                 protocol_id,
                 start_date,
-                prescriber_name=prescriber,
+                prescriber_id=prescriber_id,
                 acknowledged=frozenset(ack),
                 today=today,
                 library=library,

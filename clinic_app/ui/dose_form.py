@@ -36,7 +36,7 @@ class DoseForm(QScrollArea):
         self.lots = LotChooser(context)
         self.injection = InjectionSection(context)
         self.authority = AuthoritySection(actor)
-        self.decision = DecisionSection(context)
+        self.decision = DecisionSection(context, actor)
         #: The error label under each field, by field name.
         self.errors: dict[str, QLabel] = {}
         sections: tuple[FormSection, ...] = (
@@ -62,7 +62,8 @@ class DoseForm(QScrollArea):
         column.addStretch(1)
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # On a small screen the two columns may not fit: scroll rather than clip them.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.setWidget(body)
 
     def choice(self) -> Choice:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_app.domain.administration_checks import default_pressure_minutes
 from clinic_app.domain.codes import Route, Side, Site
 from clinic_app.domain.date_text import format_date
 from clinic_app.domain.recording_rules import MAX_PRESSURE_MINUTES, NEEDLE_GAUGES
@@ -79,7 +80,7 @@ class InjectionSection(FormSection):
         self.pressure_spin.setRange(0, MAX_PRESSURE_MINUTES)
         self.pressure_spin.setSpecialValueText("none")
         self.pressure_spin.setSuffix(" min")
-        self.pressure_spin.setValue(context.platelets.pressure_minutes or 0)
+        self.pressure_spin.setValue(default_pressure_minutes(context.facts) or 0)
 
         self.given_at_edit = QTimeEdit()
         self.given_at_edit.setObjectName("givenAt")

@@ -35,6 +35,7 @@ from clinic_app.ui.roster_panel import RosterPanel
 if TYPE_CHECKING:
     from clinic_app.ui.calendar_view import CalendarView
     from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
+    from clinic_app.ui.prescribers_dialog import PrescribersDialog
     from clinic_app.ui.sessions_panel import SessionsPanel
     from clinic_app.ui.stock_panel import StockPanel
 
@@ -161,11 +162,17 @@ class MainWindow(QMainWindow):
         self.calendar_file_action.triggered.connect(self.export_calendar_file)
         self.settings_action = QAction("Clinic &settings…", self)
         self.settings_action.triggered.connect(self.open_clinic_settings)
+        self.prescribers_action = QAction("&Prescribers…", self)
+        self.prescribers_action.setToolTip(
+            "The clinic's list of prescribers (kept by the practice manager)"
+        )
+        self.prescribers_action.triggered.connect(self.open_prescribers)
         clinic_menu = self.menuBar().addMenu("&Clinic")
         clinic_menu.addAction(self.record_action)
         clinic_menu.addAction(self.calendar_file_action)
         clinic_menu.addSeparator()
         clinic_menu.addAction(self.settings_action)
+        clinic_menu.addAction(self.prescribers_action)
         view_menu = self.menuBar().addMenu("&View")
         for action in section_actions:
             view_menu.addAction(action)
@@ -276,6 +283,13 @@ class MainWindow(QMainWindow):
         from clinic_app.ui.clinic_settings_dialog import ClinicSettingsDialog
 
         dialog = ClinicSettingsDialog(self.ops, parent=self)
+        dialog.open()
+        return dialog
+
+    def open_prescribers(self) -> PrescribersDialog:
+        from clinic_app.ui.prescribers_dialog import PrescribersDialog
+
+        dialog = PrescribersDialog(self.ops, parent=self)
         dialog.open()
         return dialog
 

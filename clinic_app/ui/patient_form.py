@@ -7,6 +7,7 @@ right under it, so nothing invalid is ever half-saved.
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 
 from PySide6.QtCore import Qt, Signal
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_app.domain import patient_details
-from clinic_app.domain.codes import ContactPreference, PatientStatus, Sex
+from clinic_app.domain.codes import AnticoagulantClass, ContactPreference, PatientStatus, Sex
 from clinic_app.domain.date_text import format_date, parse_date
 from clinic_app.domain.errors import Conflict
 from clinic_app.domain.field_errors import ValidationFailed
@@ -66,7 +67,9 @@ _FLAGS = (
 #: Changing one field can make another wrong (ticking "anticoagulant" needs the drug
 #: named), so its problem is shown at once rather than only after Save.
 _ALSO_CHECKS = {
-    "anticoagulant": ("anticoagulant_name",),
+    "anticoagulant": ("anticoagulant_name", "anticoagulant_class"),
+    "anticoagulant_class": ("inr_target_low", "inr_target_high"),
+    "inr_target_low": ("inr_target_high",),
     "contact_preference": ("phone", "email"),
 }
 
@@ -104,6 +107,19 @@ class PatientForm(QWidget):
         self.inputs["nhs_number"].setMaxLength(14)
         self.inputs["postcode"].setMaxLength(10)
         self.inputs["anticoagulant_name"].setPlaceholderText("e.g. warfarin, apixaban")
+        self.anticoagulant_class = self._combo(
+            "anticoagulant_class",
+            [("Choose the kind…", ""), *((kind.label, kind) for kind in AnticoagulantClass)],
+        )
+        #: The patient's INR target range (warfarin): typed as numbers, e.g. 2 and 3.
+        self.inr_target: dict[str, QLineEdit] = {}
+        for name, hint in (("inr_target_low", "from, e.g. 2"), ("inr_target_high", "to, e.g. 3")):
+            edit = QLineEdit()
+            edit.setObjectName(name)
+            edit.setPlaceholderText(hint)
+            edit.setMaximumWidth(110)
+            edit.textEdited.connect(lambda _text, field=name: self._edited(field))
+            self.inr_target[name] = edit
 
         self.sex = self._combo("sex", [(s.label, s) for s in Sex])
         self.status = self._combo("status", [(s.label, s) for s in PatientStatus])
@@ -186,6 +202,9 @@ class PatientForm(QWidget):
         errors.update(patient_details.validate(details, self._today()))
         if dob_text and details.date_of_birth is None:
             errors["date_of_birth"] = "is not a date: use DD/MM/YYYY"
+        for name, edit in self.inr_target.items():
+            if edit.text().strip() and _number(edit.text()) is None:
+                errors[name] = "is not a number (e.g. 2.5)"
         return errors
 
     @property
@@ -279,8 +298,25 @@ class PatientForm(QWidget):
             grid.addWidget(box, number // 2, number % 2)
         grid.addWidget(QLabel("Anticoagulant"), 3, 0)
         grid.addWidget(self._row("anticoagulant_name", self.inputs["anticoagulant_name"]), 3, 1)
-        grid.addWidget(QLabel("Notes"), 4, 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.notes, 4, 1)
+        grid.addWidget(QLabel("Kind"), 4, 0)
+        grid.addWidget(self._row("anticoagulant_class", self.anticoagulant_class), 4, 1)
+        target = QWidget()
+        target_row = QHBoxLayout(target)
+        target_row.setContentsMargins(0, 0, 0, 0)
+        target_row.addWidget(self._row("inr_target_low", self.inr_target["inr_target_low"]))
+        target_row.addWidget(QLabel("to"), 0, Qt.AlignmentFlag.AlignTop)
+        target_row.addWidget(self._row("inr_target_high", self.inr_target["inr_target_high"]))
+        target_row.addStretch(1)
+        self._target_label = QLabel("INR target")
+        self._target_label.setToolTip(
+            "Warfarin only: the patient's INR target range. Its top is their ceiling for an "
+            "IM injection; without it the clinic's INR ceiling applies."
+        )
+        grid.addWidget(self._target_label, 5, 0)
+        grid.addWidget(target, 5, 1)
+        self._target_row = target
+        grid.addWidget(QLabel("Notes"), 6, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.notes, 6, 1)
 
         body = QWidget()
         columns = QGridLayout(body)
@@ -326,9 +362,17 @@ class PatientForm(QWidget):
         for name, box in self.flags.items():
             box.setChecked(bool(getattr(details, name)) if details else False)
         self.notes.setPlainText(details.notes if details else "")
+        _select(
+            self.anticoagulant_class,
+            details.anticoagulant_class if details and details.anticoagulant_class else "",
+        )
+        for name, edit in self.inr_target.items():
+            value = getattr(details, name) if details else None
+            edit.setText("" if value is None else f"{value:g}")
 
     def _details(self) -> PatientDetails:
         text = {name: edit.text() for name, edit in self.inputs.items()}
+        kind = self.anticoagulant_class.currentData()
         return PatientDetails(
             nhs_number=text["nhs_number"],
             given_name=text["given_name"],
@@ -345,6 +389,9 @@ class PatientForm(QWidget):
             preferred_days=",".join(c for c, box in self.day_boxes.items() if box.isChecked()),
             preferred_time=str(self.preferred_time.currentData()),
             anticoagulant_name=text["anticoagulant_name"].strip(),
+            anticoagulant_class=AnticoagulantClass(kind) if kind else None,
+            inr_target_low=_number(self.inr_target["inr_target_low"].text()),
+            inr_target_high=_number(self.inr_target["inr_target_high"].text()),
             status=PatientStatus(self.status.currentData()),
             notes=self.notes.toPlainText(),
             **{name: box.isChecked() for name, box in self.flags.items()},
@@ -362,6 +409,11 @@ class PatientForm(QWidget):
         self.load(self._record)
 
     def _refresh_state(self) -> None:
+        anticoagulated = self.flags["anticoagulant"].isChecked()
+        self.anticoagulant_class.setEnabled(anticoagulated)
+        vka = self.anticoagulant_class.currentData() in (AnticoagulantClass.VKA, "vka")
+        for edit in self.inr_target.values():
+            edit.setEnabled(anticoagulated and vka)
         errors = self.current_errors()
         for name, label in self.errors.items():
             message = (
@@ -386,6 +438,18 @@ class PatientForm(QWidget):
             self.problem_summary.setText("Unsaved changes.")
         else:
             self.problem_summary.setText("")
+
+
+def _number(text: str) -> float | None:
+    """A number as typed ("2.5", "2,5"); None when empty or not a number."""
+    cleaned = text.strip().replace(",", ".")
+    if not cleaned:
+        return None
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def _select(combo: QComboBox, value: object) -> None:

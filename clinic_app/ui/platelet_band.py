@@ -55,8 +55,8 @@ class PlateletBand(QFrame):
         count = QLabel(latest)
         count.setObjectName("plateletCount")
         count.setStyleSheet("font-size: 11pt; font-weight: 600;")
-        lines = [f"• {line}" for line in platelets.instructions]
-        lines += [f"⚠ {warning}" for warning in platelets.warnings]
+        self._platelets = platelets
+        lines = self._lines(refused=False)
         instructions = QLabel("\n".join(lines))
         instructions.setObjectName("plateletInstructions")
         instructions.setWordWrap(True)
@@ -71,3 +71,20 @@ class PlateletBand(QFrame):
         layout.addWidget(count)
         layout.addWidget(instructions)
         instructions.setVisible(bool(lines))
+        self._instructions = instructions
+
+    def show_refused(self, refused: bool) -> None:
+        """While anything refuses the dose, a standard band's "give as usual" line is
+        not shown: it would contradict the verdict above it."""
+        lines = self._lines(refused)
+        self._instructions.setText("\n".join(lines))
+        self._instructions.setVisible(bool(lines))
+
+    def _lines(self, refused: bool) -> list[str]:
+        platelets = self._platelets
+        standard = platelets.band is not None and platelets.band.severity == "info"
+        lines = [] if refused and standard else [f"• {line}" for line in platelets.instructions]
+        if refused and standard:
+            lines.append("• The count itself does not stop this dose: see the verdict above.")
+        lines += [f"⚠ {warning}" for warning in platelets.warnings]
+        return lines

@@ -58,6 +58,7 @@ from clinic_app.ui.patient_dose_banner import PatientDoseBanner
 from clinic_app.ui.platelet_band import PlateletBand
 from clinic_app.ui.result_links import ResultLinks
 from clinic_app.ui.safety_checks import SafetyChecks
+from clinic_app.ui.verdict_banner import VerdictBanner
 
 #: Changing one field can make another wrong (choosing the buttock needs a reason), so
 #: that field's problem is shown at once rather than only after "Record".
@@ -75,7 +76,7 @@ _FIELD_LABELS = {
     "consent": "Consent",
     "reaction": "Reaction",
     "notes": "Notes",
-    "decision_prescriber_name": "Prescriber",
+    "decision_prescriber_id": "Prescriber",
     "decision_decided_on": "Date",
     "decision_decision": "Decision",
     "decision_valid_until": "Valid until",
@@ -289,9 +290,12 @@ class RecordDoseDialog(QDialog):
 
         # What must be seen before confirming stays in view however the form scrolls:
         # who the patient is and the platelet band above, the safety checks below.
+        self.verdict = VerdictBanner()
+        self.platelet_band = PlateletBand(context.platelets)
         layout = QVBoxLayout(self)
         layout.addWidget(PatientDoseBanner(context))
-        layout.addWidget(PlateletBand(context.platelets))
+        layout.addWidget(self.verdict)
+        layout.addWidget(self.platelet_band)
         self.result_links = ResultLinks(context)
         self.result_links.enter.connect(self.open_result_entry)
         layout.addWidget(self.result_links)
@@ -303,7 +307,8 @@ class RecordDoseDialog(QDialog):
     def _fit_to_content(self) -> None:
         """Tall enough for the whole form when it fits the screen; the middle scrolls
         rather than push the banner, the platelet band or the buttons out of sight."""
-        width = 1100
+        available = self.screen().availableGeometry() if self.screen() else None
+        width = min(1100, available.width() - 40) if available is not None else 1100
         self.form.fit_height()
         layout = self.layout()
         height = (
@@ -311,8 +316,14 @@ class RecordDoseDialog(QDialog):
             if layout is not None and layout.hasHeightForWidth()
             else self.sizeHint().height()
         )
-        screen = self.screen().availableGeometry().height() if self.screen() else height
-        self.resize(width, min(height, max(480, screen - 60)))
+        screen = available.height() if available is not None else height
+        fits = min(height, max(480, screen - 60))
+        if height > fits:
+            # Too tall for the screen: the form scrolls rather than squeeze the safety
+            # checks over it (the verdict and the platelet band stay in full view).
+            overflow = height - fits + 24  # and room for the group titles below it
+            self.form.setMinimumHeight(max(160, self.form.minimumHeight() - overflow))
+        self.resize(width, fits)
 
     # -- state ----------------------------------------------------------------------
     def _edited(self, field: str) -> None:
@@ -324,6 +335,8 @@ class RecordDoseDialog(QDialog):
 
     def _refresh(self) -> None:
         findings = self.current_findings()
+        self.verdict.show_verdict(findings)
+        self.platelet_band.show_refused(bool(findings.refusals))
         self.form.show_findings(findings)
         self.safety.show_findings(findings)
         errors = self.current_errors()

@@ -15,6 +15,7 @@ from html import escape
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from clinic_app.domain.clinic_settings import ClinicSettings
 from clinic_app.domain.course_warnings import CourseWarning
@@ -41,17 +43,18 @@ from clinic_app.domain.protocol import Protocol
 from clinic_app.services.commands.courses import WarningsNeedAcknowledgement
 from clinic_app.services.library.protocols import ProtocolLibrary
 from clinic_app.services.queries.courses import CourseSummary
+from clinic_app.services.queries.prescribers import PrescriberSummary, list_prescribers
 from clinic_app.services.queries.settings import load_settings
 from clinic_app.ui.ops import Bound, Ops
 
-#: (template id, start date, prescriber name, acknowledged warning codes) -> the course.
+#: (template id, start date, prescriber id, acknowledged warning codes) -> the course.
 #: The start command bound to what the form says (ops runs it on the worker).
-StartCourse = Callable[[str, dt.date | None, str, Collection[str]], Bound[CourseSummary]]
+StartCourse = Callable[[str, dt.date | None, int | None, Collection[str]], Bound[CourseSummary]]
 
 _FIELD_LABELS = {
     "protocol_id": "Template",
     "start_date": "Start date",
-    "prescriber_name": "Prescriber",
+    "prescriber_id": "Prescriber",
 }
 
 
@@ -100,9 +103,11 @@ class StartCourseDialog(QDialog):
         self.start_date.setObjectName("start_date")
         self.start_date.setPlaceholderText("DD/MM/YYYY")
         self.start_date.setMaximumWidth(140)
-        self.prescriber = QLineEdit()
-        self.prescriber.setObjectName("prescriber_name")
-        self.prescriber.setPlaceholderText("e.g. Dr Helen Morgan")
+        # From the clinic's list (read on the worker), never typed.
+        self.prescriber = QComboBox()
+        self.prescriber.setObjectName("prescriber_id")
+        self.prescriber.addItem("Reading the list of prescribers…", None)
+        ops.read(lambda uow: list_prescribers(uow, include_inactive=False), self._fill_prescribers)
 
         self.warnings_box = QGroupBox("Read and acknowledge before starting")
         self.warnings_box.setObjectName("courseWarnings")
@@ -168,7 +173,8 @@ class StartCourseDialog(QDialog):
             return
         assert protocol is not None
         acknowledged = [code for code, box in self.warning_boxes.items() if box.isChecked()]
-        command = self._start(protocol.id, parse_date(text), self.prescriber.text(), acknowledged)
+        prescriber = self.prescriber.currentData()
+        command = self._start(protocol.id, parse_date(text), prescriber, acknowledged)
         self._saving = True
         self._ops.write(command, self._started, failed=self._refused)
 
@@ -226,6 +232,20 @@ class StartCourseDialog(QDialog):
         self._update_start_button()
 
     # -- internals ----------------------------------------------------------------------
+    def _fill_prescribers(self, prescribers: list[PrescriberSummary]) -> None:
+        if not isValid(self.prescriber):
+            return  # the dialog was closed before the list arrived
+        self.prescriber.clear()
+        self.prescriber.addItem(
+            "Choose the prescriber…" if prescribers else "No prescribers on the clinic's list",
+            None,
+        )
+        for prescriber in prescribers:
+            self.prescriber.addItem(prescriber.label(), prescriber.id)
+        own = next((p for p in prescribers if p.user_id == self._ops.actor.user_id), None)
+        if own is not None:
+            self.prescriber.setCurrentIndex(self.prescriber.findData(own.id))
+
     def _build_layout(self) -> None:
         choose = QHBoxLayout()
         left = QVBoxLayout()
@@ -236,7 +256,7 @@ class StartCourseDialog(QDialog):
         choose.addWidget(self.details, 3)
         form = QFormLayout()
         form.addRow("Start date", self._with_error("start_date", self.start_date))
-        form.addRow("Prescriber", self._with_error("prescriber_name", self.prescriber))
+        form.addRow("Prescriber", self._with_error("prescriber_id", self.prescriber))
         layout = QVBoxLayout(self)
         layout.addLayout(choose, 1)
         layout.addLayout(form)

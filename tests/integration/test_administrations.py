@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from clinic_app.domain.codes import (
     AdministrationStatus,
+    AnticoagulantClass,
     AppointmentStatus,
     LabTest,
     LotStatus,
@@ -60,12 +61,14 @@ from tests.builders import (
     start_dose_course,
 )
 
-HOLD_DECISION = DecisionInput(
-    topic="platelet_hold",
-    decision="Give IM with a 25G needle and 10 minutes' firm pressure",
-    prescriber_name="Dr Helen Morgan",
-    decided_on=TODAY,
-)
+
+def hold_decision(clinic: Clinic) -> DecisionInput:
+    return DecisionInput(
+        topic="platelet_hold",
+        decision="Give IM with a 25G needle and 10 minutes' firm pressure",
+        prescriber_id=clinic.prescriber,
+        decided_on=TODAY,
+    )
 
 
 def count(uow: UnitOfWork, model: type, *where: object) -> int:
@@ -534,16 +537,16 @@ def test_a_hold_band_needs_a_prescriber_decision_with_name_and_date(
     )
     nothing_saved(clinic, appointment, clinic.stock.lot, 40)
 
-    nameless = replace(HOLD_DECISION, prescriber_name=" ")
+    nameless = replace(hold_decision(clinic), prescriber_id=None)
     with pytest.raises(ValidationFailed) as failure:
         record_administration(uow, clinic.nurse, replace(form, decisions=(nameless,)), today=TODAY)
     assert failure.value.errors == {
-        "decision_prescriber_name": "is required (who made the decision)"
+        "decision_prescriber_id": "choose the prescriber from the clinic's list (who decided)"
     }
 
     with pytest.raises(ValidationFailed, match="tick to confirm you have seen: Platelets"):
         record_administration(
-            uow, clinic.nurse, replace(form, decisions=(HOLD_DECISION,)), today=TODAY
+            uow, clinic.nurse, replace(form, decisions=(hold_decision(clinic),)), today=TODAY
         )
     assert count(uow, PrescriberDecision) == 0  # rolled back with the refused record
 
@@ -552,7 +555,7 @@ def test_a_hold_band_needs_a_prescriber_decision_with_name_and_date(
         clinic.nurse,
         replace(
             form,
-            decisions=(HOLD_DECISION,),
+            decisions=(hold_decision(clinic),),
             acknowledged=frozenset({"platelets_hold_authorised"}),
         ),
         today=TODAY,
@@ -579,7 +582,7 @@ def test_a_decision_about_an_older_count_does_not_unlock_a_newer_one(clinic: Cli
         patient,
         "platelet_hold",
         "Give IM",
-        "Dr Helen Morgan",
+        clinic.prescriber,
         TODAY - dt.timedelta(days=10),
         today=TODAY,
     )
@@ -626,7 +629,12 @@ def test_a_stale_count_after_a_low_one_is_warned(clinic: Clinic) -> None:
 
 def test_an_inr_above_the_ceiling_needs_a_prescriber_decision(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    patient = clinic_patient(
+        clinic,
+        anticoagulant=True,
+        anticoagulant_name="warfarin",
+        anticoagulant_class=AnticoagulantClass.VKA,
+    )
     add_lab(uow, patient, LabTest.INR, 3.6, TODAY - dt.timedelta(days=1))
     appointment = due_appointment(uow, start_dose_course(uow, patient))
     context = prepare_administration(uow, appointment, patient, today=TODAY)
@@ -635,9 +643,9 @@ def test_an_inr_above_the_ceiling_needs_a_prescriber_decision(clinic: Clinic) ->
         f.code.value for f in context.findings
     }
     form = given_input(patient, appointment, clinic.stock.lot)
-    with pytest.raises(Refused, match=r"INR 3.6 on 23/11/2026 is above the clinic's ceiling of 3"):
+    with pytest.raises(Refused, match=r"INR 3.6 on 23/11/2026 is above the clinic's ceiling \(3\)"):
         record_administration(uow, clinic.nurse, form, today=TODAY)
-    decision = DecisionInput("inr", "Give IM, 10 minutes pressure", "Dr Helen Morgan", TODAY)
+    decision = DecisionInput("inr", "Give IM, 10 minutes pressure", clinic.prescriber, TODAY)
     record = record_administration(
         uow,
         clinic.nurse,
@@ -658,7 +666,7 @@ def test_sc_on_an_im_only_template_needs_a_recorded_override(clinic: Clinic) -> 
     form = given_input(patient, appointment, clinic.stock.lot, route="SC")
     with pytest.raises(Refused, match=r"allows IM only. SC needs a recorded prescriber"):
         record_administration(uow, clinic.nurse, form, today=TODAY)
-    override = DecisionInput("sc_route", "Deep SC: haemophilia", "Dr Helen Morgan", TODAY)
+    override = DecisionInput("sc_route", "Deep SC: haemophilia", clinic.prescriber, TODAY)
     acknowledged = frozenset({"route_outside_template", "route_off_licence"})
     record = record_administration(
         uow,
@@ -852,18 +860,18 @@ def test_prescriber_decisions_are_validated_and_audited(clinic: Clinic) -> None:
             patient,
             "anything",
             "",
-            "",
+            None,
             TODAY + dt.timedelta(days=1),
             today=TODAY,
         )
-    assert set(failure.value.errors) == {"topic", "decision", "prescriber_name", "decided_on"}
+    assert set(failure.value.errors) == {"topic", "decision", "prescriber_id", "decided_on"}
     decision = record_prescriber_decision(
         uow,
         clinic.nurse,
         patient,
         "platelet_hold",
         "Give IM",
-        "Dr  Helen   Morgan",
+        clinic.prescriber,
         TODAY,
         valid_until=TODAY + dt.timedelta(days=7),
         today=TODAY,
@@ -885,7 +893,7 @@ def test_a_warning_acknowledged_at_course_start_is_not_asked_again(clinic: Clini
         patient,
         "post-bariatric",
         TODAY,
-        prescriber_name="Dr Helen Morgan",
+        prescriber_id=clinic.prescriber,
         acknowledged={"folic_acid_before_b12"},
         today=TODAY,
     )

@@ -43,6 +43,7 @@ from tests.builders import (
     slot_count,
     start,
     stock,
+    the_prescriber,
     weekly,
 )
 
@@ -339,7 +340,7 @@ def test_the_course_is_planned_from_its_own_snapshot_not_todays_template(
         add_patient(uow, actor),
         "post-bariatric",
         MONDAY,
-        prescriber_name="Dr Helen Morgan",
+        prescriber_id=the_prescriber(uow),
         today=MONDAY,
         library=ProtocolLibrary(protocols={"post-bariatric": prescribed}),
     )

@@ -30,10 +30,12 @@ from clinic_app.services.commands.courses import (
     set_interval_factor,
     start_course,
 )
+from clinic_app.services.commands.prescribers import deactivate_prescriber
 from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.planning.course_plans import sync_course_plan
 from clinic_app.services.queries.courses import EntryKind, course_timeline, get_course, list_courses
+from clinic_app.services.queries.prescribers import get_prescriber
 from clinic_app.services.queries.recording import prepare_administration
 from tests.builders import (
     MONDAY,
@@ -43,12 +45,14 @@ from tests.builders import (
     give,
     live,
     make_actor,
+    manager,
     mark,
     row_for,
     rows,
     slot_count,
     start,
     stock,
+    the_prescriber,
 )
 
 
@@ -74,6 +78,9 @@ def test_starting_a_course_stores_the_template_as_prescribed_and_plans_it(
     course = start(uow, actor, patient, "hydroxo-neuro")
     assert course.active and course.in_loading and course.loading_open_ended
     assert course.prescriber_name == "Dr Helen Morgan"
+    with uow.read() as session:
+        row = session.get(Course, course.id)
+        assert row is not None and row.prescriber_id == the_prescriber(uow)
     assert course.frequency == "every 2 months"
     assert course.next_dose == MONDAY
     with uow.read() as session:
@@ -101,10 +108,12 @@ def test_a_second_active_course_is_refused_and_nothing_is_saved(uow: UnitOfWork)
 @pytest.mark.parametrize(
     ("protocol_id", "start_date", "prescriber", "field", "problem"),
     [
-        ("no-such-template", MONDAY, "Dr Morgan", "protocol_id", "not one of the clinic's"),
-        ("hydroxo-standard", None, "Dr Morgan", "start_date", "is required"),
-        ("hydroxo-standard", dt.date(2027, 6, 1), "Dr Morgan", "start_date", "a year ahead"),
-        ("hydroxo-standard", MONDAY, "   ", "prescriber_name", "is required"),
+        ("no-such-template", MONDAY, "listed", "protocol_id", "not one of the clinic's"),
+        ("hydroxo-standard", None, "listed", "start_date", "is required"),
+        ("hydroxo-standard", dt.date(2027, 6, 1), "listed", "start_date", "a year ahead"),
+        ("hydroxo-standard", MONDAY, "none", "prescriber_id", "choose who prescribed"),
+        ("hydroxo-standard", MONDAY, "unknown", "prescriber_id", "is not on the clinic's list"),
+        ("hydroxo-standard", MONDAY, "inactive", "prescriber_id", "no longer an active"),
     ],
 )
 def test_bad_input_is_named_by_field_and_nothing_is_saved(
@@ -117,9 +126,14 @@ def test_bad_input_is_named_by_field_and_nothing_is_saved(
 ) -> None:
     actor = make_actor(uow)
     patient = add_patient(uow, actor)
+    listed = the_prescriber(uow)
+    if prescriber == "inactive":
+        version = get_prescriber(uow, listed).version
+        deactivate_prescriber(uow, manager(uow), listed, expected_version=version)
+    prescriber_id = {"listed": listed, "none": None, "unknown": 999, "inactive": listed}[prescriber]
     with pytest.raises(ValidationFailed) as refused:
         start_course(
-            uow, actor, patient, protocol_id, start_date, prescriber_name=prescriber, today=MONDAY
+            uow, actor, patient, protocol_id, start_date, prescriber_id=prescriber_id, today=MONDAY
         )
     assert problem in refused.value.errors[field]
     _nothing_saved(uow)

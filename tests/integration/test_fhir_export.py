@@ -120,7 +120,7 @@ def test_sites_without_a_code_are_text_and_sc_is_coded(clinic: Clinic) -> None:
         clinic.stock.lot,
         route="SC",
         site="ventrogluteal",
-        decisions=(DecisionInput("sc_route", "SC: haemophilia", "Dr Helen Morgan", TODAY),),
+        decisions=(DecisionInput("sc_route", "SC: haemophilia", clinic.prescriber, TODAY),),
         acknowledged=frozenset({"route_outside_template", "route_off_licence"}),
     )
     record_administration(uow, clinic.nurse, form, today=TODAY)

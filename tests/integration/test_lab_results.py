@@ -10,7 +10,13 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from clinic_app.domain.codes import AppointmentStatus, LabResultStatus, LabTest, Phase
+from clinic_app.domain.codes import (
+    AnticoagulantClass,
+    AppointmentStatus,
+    LabResultStatus,
+    LabTest,
+    Phase,
+)
 from clinic_app.domain.errors import Conflict, UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.persistence.models import AuditEvent, LabResult, Patient
@@ -218,7 +224,12 @@ def test_a_platelet_hold_from_a_mistyped_count_is_lifted_by_correcting_it(clinic
 
 def test_an_inr_marked_in_error_is_no_longer_the_latest(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    patient = clinic_patient(
+        clinic,
+        anticoagulant=True,
+        anticoagulant_name="warfarin",
+        anticoagulant_class=AnticoagulantClass.VKA,
+    )
     add_lab(uow, patient, LabTest.INR, 2.1, TODAY - dt.timedelta(days=3))
     typed = record_lab_result(uow, clinic.nurse, patient, "inr", 1.9, "", TODAY, today=TODAY)
     mark_lab_result_in_error(uow, clinic.nurse, typed.id, "Another patient's INR")
@@ -266,7 +277,12 @@ def test_the_overview_has_the_history_the_latest_with_its_band_and_the_trend(
 
 def test_the_latest_inr_is_read_against_the_patients_target_range(clinic: Clinic) -> None:
     uow = clinic.uow
-    patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    patient = clinic_patient(
+        clinic,
+        anticoagulant=True,
+        anticoagulant_name="warfarin",
+        anticoagulant_class=AnticoagulantClass.VKA,
+    )
     with uow.write() as session:
         row = session.get(Patient, patient)
         assert row is not None

@@ -36,6 +36,7 @@ from tests.builders import (
     lot_remaining,
     make_actor,
     start_dose_course,
+    the_prescriber,
 )
 from tests.ui.conftest import TODAY
 
@@ -54,7 +55,13 @@ def _panel(qtbot: QtBot, clinic: UnitOfWork, actor: Actor, patient_id: int) -> C
 
 def _start(clinic: UnitOfWork, actor: Actor, patient_id: int, protocol_id: str) -> None:
     start_course(
-        clinic, actor, patient_id, protocol_id, TODAY, prescriber_name="Dr Morgan", today=TODAY
+        clinic,
+        actor,
+        patient_id,
+        protocol_id,
+        TODAY,
+        prescriber_id=the_prescriber(clinic),
+        today=TODAY,
     )
 
 
@@ -76,6 +83,7 @@ def _statuses(panel: CoursePanel) -> list[str]:
 def test_starting_a_course_through_the_dialog_shows_its_timeline(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
 ) -> None:
+    the_prescriber(clinic)  # Dr Helen Morgan on the clinic's list
     panel = _panel(qtbot, clinic, actor, roster_of_five[0])
     assert "No course yet" in panel.message.text()
     assert not panel.frequency_button.isEnabled() and not panel.end_course_button.isEnabled()
@@ -87,11 +95,14 @@ def test_starting_a_course_through_the_dialog_shows_its_timeline(
     assert "3 times a week for 2 weeks" in details_text
     assert "Where sources disagree" in details_text and "BNF" in details_text
     assert dialog.start_date.text() == "21/11/2026"
+    qtbot.waitUntil(lambda: dialog.prescriber.count() == 2)  # the list, read on the worker
     _click(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: not dialog.busy)  # the command refuses it on the worker
-    assert dialog.errors["prescriber_name"].isVisible()  # named beside the field
+    assert dialog.errors["prescriber_id"].isVisible()  # named beside the field
     assert list_courses(clinic, roster_of_five[0]) == []
-    _type(qtbot, dialog.prescriber, "Dr Helen Morgan")
+    offered = [dialog.prescriber.itemText(i) for i in range(dialog.prescriber.count())]
+    assert offered == ["Choose the prescriber…", "Dr Helen Morgan (GMC 4512345)"]
+    dialog.prescriber.setCurrentIndex(1)  # from the clinic's list, never typed
     with qtbot.waitSignal(panel.changed):
         _click(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: panel.active_dialog is None)
@@ -110,11 +121,13 @@ def test_a_warning_must_be_ticked_before_the_course_starts(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor
 ) -> None:
     patient = create_patient(clinic, actor, details(9, renal_impairment=True), today=TODAY).id
+    listed = the_prescriber(clinic)
     panel = _panel(qtbot, clinic, actor, patient)
     dialog = panel.open_start_dialog()
     assert dialog is not None
     dialog.select_template("cyano-us-1000")
-    _type(qtbot, dialog.prescriber, "Dr Helen Morgan")
+    qtbot.waitUntil(lambda: dialog.prescriber.findData(listed) > 0)
+    dialog.prescriber.setCurrentIndex(dialog.prescriber.findData(listed))
     _click(qtbot, dialog.start_button)
     qtbot.waitUntil(lambda: not dialog.busy)
     assert dialog.warnings_box.isVisible()
@@ -305,6 +318,7 @@ def test_a_given_dose_is_marked_entered_in_error_from_the_timeline(
 def test_no_template_is_preselected_so_enter_cannot_start_the_first_in_the_list(
     qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
 ) -> None:
+    listed = the_prescriber(clinic)
     panel = _panel(qtbot, clinic, actor, roster_of_five[0])
     _click(qtbot, panel.start_button)
     dialog = panel.active_dialog
@@ -313,7 +327,8 @@ def test_no_template_is_preselected_so_enter_cannot_start_the_first_in_the_list(
         pass
     assert dialog.selected_protocol() is None
     assert "Choose the prescribed template" in dialog.details.toPlainText()
-    dialog.prescriber.setText("Dr Helen Morgan")
+    qtbot.waitUntil(lambda: dialog.prescriber.findData(listed) > 0)
+    dialog.prescriber.setCurrentIndex(dialog.prescriber.findData(listed))
     _click(qtbot, dialog.start_button)
     assert dialog.isVisible() and dialog.errors["protocol_id"].isVisible()
     assert "choose the prescribed template" in dialog.errors["protocol_id"].text()

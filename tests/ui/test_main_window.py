@@ -85,3 +85,17 @@ def test_new_patient_appears_in_the_roster_once_saved(
     assert window.roster_model.row_of_patient(form.record.id if form.record else -1) is not None
     assert window.roster.summary.text() == "6 patients"
     assert window.roster.selected_patient_id() == form.record.id  # type: ignore[union-attr]
+
+
+def test_the_clinic_menu_opens_the_list_of_prescribers(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor
+) -> None:
+    window = _window(qtbot, clinic, actor)
+    clinic_menu = next(
+        action.menu() for action in window.menuBar().actions() if action.text() == "&Clinic"
+    )
+    assert window.prescribers_action in clinic_menu.actions()
+    dialog = window.open_prescribers()
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.windowTitle() == "Prescribers"
+    dialog.close()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from clinic_app.domain.actor import Actor
+from clinic_app.domain.codes import AnticoagulantClass
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.queries.patients import get_patient
 from clinic_app.ui.ops import Ops
@@ -106,6 +107,20 @@ def test_flags_and_preferences_round_trip(
     assert not form.save_button.isEnabled()  # the drug must be named
     assert form.errors["anticoagulant_name"].isVisible()
     _type(qtbot, form, "anticoagulant_name", "warfarin")
+    assert form.errors["anticoagulant_class"].isVisible()  # which kind: only a VKA has an INR
+    assert not form.save_button.isEnabled()
+    target_low = form.inr_target["inr_target_low"]
+    assert not target_low.isEnabled()  # an INR target only once the kind is a VKA
+    form.anticoagulant_class.setCurrentIndex(form.anticoagulant_class.findData("vka"))
+    assert target_low.isEnabled()
+    qtbot.keyClicks(target_low, "2.5")
+    qtbot.keyClicks(form.inr_target["inr_target_high"], "35")  # a slip for 3.5
+    assert form.errors["inr_target_high"].text() == (
+        "INR target to must be between 1.5 and 4.5: check the decimal point"
+    )
+    assert not form.save_button.isEnabled()
+    form.inr_target["inr_target_high"].clear()
+    qtbot.keyClicks(form.inr_target["inr_target_high"], "3.5")
     form.day_boxes["tue"].setChecked(True)
     form.day_boxes["thu"].setChecked(True)
     with qtbot.waitSignal(form.save_finished) as finished:
@@ -113,4 +128,6 @@ def test_flags_and_preferences_round_trip(
     assert finished.args == [True]
     saved = get_patient(clinic, roster_of_five[0]).details
     assert saved.anticoagulant and saved.anticoagulant_name == "warfarin"
+    assert saved.anticoagulant_class is AnticoagulantClass.VKA
+    assert (saved.inr_target_low, saved.inr_target_high) == (2.5, 3.5)
     assert saved.preferred_days == "tue,thu"

@@ -31,7 +31,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select, update
 
 from clinic_app.domain.actor import Actor
-from clinic_app.domain.codes import AdministrationStatus, LabTest, Role
+from clinic_app.domain.codes import AdministrationStatus, AnticoagulantClass, LabTest, Role
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.models import (
@@ -193,7 +193,16 @@ def test_a_platelet_hold_needs_a_prescriber_decision(qtbot: QtBot, scene: Scene)
     assert field(dialog, QGroupBox, "decisionBox").isVisible()
     assert not dialog.record_button.isEnabled()
 
-    qtbot.keyClicks(field(dialog, QLineEdit, "decisionName"), "Dr Helen Morgan")
+    prescriber = field(dialog, QComboBox, "decisionPrescriber")
+    assert [prescriber.itemText(i) for i in range(prescriber.count())] == [
+        "Choose the prescriber who decided…",
+        "Dr Helen Morgan (GMC 4512345)",
+    ]  # from the clinic's list: nobody can be typed in
+    choose(prescriber, scene.clinic.prescriber)
+    assert label_text(dialog, "decisionWho") == (
+        "Recorded by Amira Patel (RN) on the prescriber's instruction."
+    )
+    assert field(dialog, QLineEdit, "decisionUntil").text() == "08/12/2026"  # 14 days
     assert not dialog.record_button.isEnabled()  # the decision itself is still missing
     decision_text = field(dialog, QLineEdit, "decisionText")
     qtbot.keyClicks(decision_text, "Give IM, 25G, 10 minutes firm pressure")
@@ -208,7 +217,12 @@ def test_a_platelet_hold_needs_a_prescriber_decision(qtbot: QtBot, scene: Scene)
         dialog.record_button.click()
     with scene.clinic.uow.read() as session:
         decision = session.scalars(select(PrescriberDecision)).one()
-        assert (decision.prescriber_name, decision.decided_on) == ("Dr Helen Morgan", TODAY)
+        assert (decision.prescriber_name, decision.decided_on, decision.valid_until) == (
+            "Dr Helen Morgan",
+            TODAY,
+            TODAY + dt.timedelta(days=14),
+        )
+        assert (decision.prescriber_id, decision.by_prescriber) == (scene.clinic.prescriber, False)
         codes = session.scalars(select(SafetyAcknowledgement.check_code)).all()
         assert codes == ["platelets_hold_authorised"]
 
@@ -219,7 +233,7 @@ def test_a_decision_dated_before_the_count_is_refused_beside_its_field(
     add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 6, TODAY - dt.timedelta(days=2))
     dialog = open_dialog(qtbot, scene)
     complete(qtbot, dialog)
-    qtbot.keyClicks(field(dialog, QLineEdit, "decisionName"), "Dr Helen Morgan")
+    choose(field(dialog, QComboBox, "decisionPrescriber"), scene.clinic.prescriber)
     qtbot.keyClicks(field(dialog, QLineEdit, "decisionText"), "Give after transfusion")
     decided_on = field(dialog, QLineEdit, "decisionDate")
     decided_on.selectAll()
@@ -319,7 +333,12 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = create_engine(f"sqlite:///{path}")
     upgrade_database(engine, backup=False)
     clinic = build_clinic(UnitOfWork(engine))
-    patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    patient = clinic_patient(
+        clinic,
+        anticoagulant=True,
+        anticoagulant_name="warfarin",
+        anticoagulant_class=AnticoagulantClass.VKA,
+    )
     start_dose_course(clinic.uow, patient)
     engine.dispose()
     return path
@@ -341,7 +360,8 @@ FORM_INPUTS: dict[str, tuple[object, st.SearchStrategy[object]]] = {
     "reaction": ("none", st.one_of(text, st.just("r" * 1001))),
     "notes": ("", st.one_of(text, st.just("n" * 2001))),
     "tick": (True, st.booleans()),
-    "name": ("Dr Helen Morgan", text),
+    "prescriber": (1, st.integers(min_value=0, max_value=1)),
+    "until": ("08/12/2026", st.one_of(text, st.sampled_from(["", "20/11/2026", "31/02/2026"]))),
     "decided": ("24/11/2026", st.one_of(text, st.sampled_from(["20/11/2026", "31/02/2026"]))),
     "decision": ("Give IM, 25G, 10 minutes pressure", text),
 }
@@ -414,12 +434,13 @@ def fill(dialog: RecordDoseDialog, value: dict[str, object]) -> None:
     field(dialog, QSpinBox, "needleGauge").setValue(number(value["needle"]))
     field(dialog, QSpinBox, "pressureMinutes").setValue(number(value["pressure"]))
     field(dialog, QComboBox, "authorityCombo").setCurrentIndex(number(value["authority"]))
+    field(dialog, QComboBox, "decisionPrescriber").setCurrentIndex(number(value["prescriber"]))
     field(dialog, QCheckBox, "consent").setChecked(bool(value["consent"]))
     field(dialog, QPlainTextEdit, "notes").setPlainText(str(value["notes"]))
     for edit, key in (
         (field(dialog, QLineEdit, "siteReason"), "reason"),
         (field(dialog, QLineEdit, "reaction"), "reaction"),
-        (field(dialog, QLineEdit, "decisionName"), "name"),
+        (field(dialog, QLineEdit, "decisionUntil"), "until"),
         (field(dialog, QLineEdit, "decisionDate"), "decided"),
         (field(dialog, QLineEdit, "decisionText"), "decision"),
     ):
@@ -497,3 +518,60 @@ def test_a_multi_dose_vial_past_its_in_use_days_needs_a_new_vial(
     assert "opened today" in label_text(dialog, "lotStatus")
     assert dialog.current_input().new_vial
     assert dialog.current_findings().refusals == ()
+
+
+def _anticoagulated(scene: Scene, drug: str, kind: AnticoagulantClass) -> Scene:
+    patient = clinic_patient(
+        scene.clinic, 2, anticoagulant=True, anticoagulant_name=drug, anticoagulant_class=kind
+    )
+    appointment = due_appointment(scene.clinic.uow, start_dose_course(scene.clinic.uow, patient))
+    return Scene(scene.clinic, patient, appointment)
+
+
+def test_a_warfarin_inr_above_range_is_the_one_verdict_never_give_as_usual(
+    qtbot: QtBot, scene: Scene
+) -> None:
+    warfarin = _anticoagulated(scene, "warfarin", AnticoagulantClass.VKA)
+    uow = scene.clinic.uow
+    add_lab(uow, warfarin.patient, LabTest.PLATELETS, 230, TODAY - dt.timedelta(days=4))
+    add_lab(uow, warfarin.patient, LabTest.INR, 3.8, TODAY - dt.timedelta(days=1))
+    dialog = open_dialog(qtbot, warfarin)
+    verdict = field(dialog, QLabel, "verdict")
+    assert verdict.property("severity") == "refuse"
+    assert verdict.text().startswith(
+        "DO NOT GIVE: INR 3.8 on 23/11/2026 is above the clinic's ceiling (3)"
+    )
+    # The platelet count is normal, but its "as usual" line must not contradict that.
+    instructions = label_text(dialog, "plateletInstructions")
+    assert "Give the injection as usual" not in instructions
+    assert "see the verdict above" in instructions
+    assert field(dialog, QSpinBox, "pressureMinutes").value() == 5  # anticoagulated
+    complete(qtbot, dialog)
+    assert not dialog.record_button.isEnabled()
+
+
+def test_an_apixaban_patient_gets_the_timing_note_and_no_inr_check(
+    qtbot: QtBot, scene: Scene
+) -> None:
+    apixaban = _anticoagulated(scene, "apixaban", AnticoagulantClass.DOAC)
+    add_lab(
+        scene.clinic.uow, apixaban.patient, LabTest.PLATELETS, 230, TODAY - dt.timedelta(days=4)
+    )
+    dialog = open_dialog(qtbot, apixaban)
+    verdict = field(dialog, QLabel, "verdict")
+    assert verdict.property("severity") == "warn"
+    assert "Takes a DOAC (apixaban): the INR does not measure it" in verdict.text()
+    assert "Give the injection as usual." in label_text(dialog, "plateletInstructions")
+    assert field(dialog, QSpinBox, "pressureMinutes").value() == 5
+    complete(qtbot, dialog)
+    assert dialog.record_button.isEnabled()  # no INR is asked for
+
+
+def test_a_normal_count_and_nothing_else_says_give_as_usual(qtbot: QtBot, scene: Scene) -> None:
+    add_lab(scene.clinic.uow, scene.patient, LabTest.PLATELETS, 230, TODAY - dt.timedelta(days=4))
+    dialog = open_dialog(qtbot, scene)
+    verdict = field(dialog, QLabel, "verdict")
+    assert verdict.text().startswith("GIVE WITH CARE: Lot CH25C052 expires in 20 days")
+    choose(field(dialog, QComboBox, "lotCombo"), scene.clinic.stock.lot)  # a long-dated lot
+    assert verdict.property("severity") == "info"
+    assert verdict.text() == "No safety finding for this dose: give as usual."

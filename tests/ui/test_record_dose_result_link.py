@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from clinic_app.domain.codes import LabTest
+from clinic_app.domain.codes import AnticoagulantClass, LabTest
 from clinic_app.persistence.engine import create_engine
 from clinic_app.persistence.migrate import upgrade_database
 from clinic_app.persistence.unit_of_work import UnitOfWork
@@ -43,7 +43,12 @@ def scene(sqlite_url: str) -> Iterator[Scene]:
     engine = create_engine(sqlite_url)
     upgrade_database(engine, backup=False)
     clinic = build_clinic(UnitOfWork(engine))
-    patient = clinic_patient(clinic, anticoagulant=True, anticoagulant_name="warfarin")
+    patient = clinic_patient(
+        clinic,
+        anticoagulant=True,
+        anticoagulant_name="warfarin",
+        anticoagulant_class=AnticoagulantClass.VKA,
+    )
     appointment = due_appointment(clinic.uow, start_dose_course(clinic.uow, patient))
     yield Scene(clinic, patient, appointment)
     finish_background_reads()

@@ -19,8 +19,9 @@ from clinic_app.domain.administration_checks import (
     PatientFlags,
     Severity,
     check_administration,
+    default_pressure_minutes,
 )
-from clinic_app.domain.codes import LotStatus, Side, Site
+from clinic_app.domain.codes import AnticoagulantClass, LotStatus, Side, Site
 from clinic_app.domain.platelet_bands import assess_platelets
 from clinic_app.domain.site_rotation import SiteChoice
 from clinic_app.services.library.thresholds import platelet_rules
@@ -42,6 +43,14 @@ LOT = LotFacts(
 )
 LEFT_DELTOID = SiteChoice(Site.DELTOID, Side.LEFT)
 YESTERDAY = TODAY - dt.timedelta(days=1)
+
+
+def decided(
+    topic: str, text: str, name: str, on: dt.date, until: dt.date | None = None, **more: object
+) -> DecisionFacts:
+    """A decision naming a prescriber from the clinic's list (id 1)."""
+    more.setdefault("prescriber_id", 1)
+    return DecisionFacts(topic, text, name, on, until, **more)  # type: ignore[arg-type]
 
 
 def facts(count: float | None = 200, **changes: object) -> CheckFacts:
@@ -130,7 +139,7 @@ def test_sc_outside_the_template_needs_a_prescriber_decision() -> None:
     found = check(route="SC")
     assert "route_not_allowed" in codes(found, Severity.REFUSE)
     assert "prescriber decision" in found.refusals[0].message
-    decision = DecisionFacts("sc_route", "Deep SC: bleeding risk", "Dr Helen Morgan", TODAY)
+    decision = decided("sc_route", "Deep SC: bleeding risk", "Dr Helen Morgan", TODAY)
     allowed = check(facts(decisions=(decision,)), route="SC")
     assert allowed.refusals == ()
     assert codes(allowed, Severity.ACKNOWLEDGE) == {"route_outside_template", "route_off_licence"}
@@ -149,20 +158,18 @@ def test_sc_allowed_by_the_template_and_licence_needs_nothing() -> None:
 @pytest.mark.parametrize(
     ("decision", "usable"),
     [
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY), True),
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY + dt.timedelta(days=1)), False),
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY), True),
+        (decided("sc_route", "SC", "Dr A", TODAY), True),
+        (decided("sc_route", "SC", "Dr A", TODAY + dt.timedelta(days=1)), False),
+        (decided("sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY), True),
         (
-            DecisionFacts(
-                "sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY - dt.timedelta(1)
-            ),
+            decided("sc_route", "SC", "Dr A", TODAY - dt.timedelta(30), TODAY - dt.timedelta(1)),
             False,
         ),
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY, course_id=8), False),
-        (DecisionFacts("platelet_hold", "give", "Dr A", TODAY), False),
+        (decided("sc_route", "SC", "Dr A", TODAY, course_id=8), False),
+        (decided("platelet_hold", "give", "Dr A", TODAY), False),
         # No end date: in force for two weeks from the day it was made, not for life.
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=14)), True),
-        (DecisionFacts("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=15)), False),
+        (decided("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=14)), True),
+        (decided("sc_route", "SC", "Dr A", TODAY - dt.timedelta(days=15)), False),
     ],
     ids=[
         "today",
@@ -180,6 +187,41 @@ def test_a_decision_counts_only_when_in_force_for_this_course(
 ) -> None:
     found = check(facts(decisions=(decision,)), route="SC")
     assert ("route_not_allowed" not in codes(found)) is usable
+
+
+def test_a_decision_with_a_typed_name_only_no_longer_lifts_a_hold() -> None:
+    """Rows from before the list of prescribers name nobody the clinic can check."""
+    typed = decided("platelet_hold", "Give IM", "Dr Anybody", TODAY, prescriber_id=None)
+    assert codes(check(facts(18, decisions=(typed,))), Severity.REFUSE) == {"platelets_hold"}
+    listed = replace(typed, prescriber_id=3)
+    assert codes(check(facts(18, decisions=(listed,))), Severity.REFUSE) == set()
+
+
+@pytest.mark.parametrize(
+    ("by_prescriber", "recorded_by", "said"),
+    [
+        (True, "", "Dr H Morgan on 24/11/2026 (recorded by the prescriber): Give IM"),
+        (
+            False,
+            "Amira Patel",
+            "Dr H Morgan on 24/11/2026 (recorded by Amira Patel on the prescriber's "
+            "instruction): Give IM",
+        ),
+    ],
+)
+def test_the_acknowledgement_says_who_recorded_the_decision(
+    by_prescriber: bool, recorded_by: str, said: str
+) -> None:
+    decision = decided(
+        "platelet_hold",
+        "Give IM",
+        "Dr H Morgan",
+        TODAY,
+        by_prescriber=by_prescriber,
+        recorded_by=recorded_by,
+    )
+    (finding,) = check(facts(18, decisions=(decision,))).to_acknowledge
+    assert said in finding.message
 
 
 def test_dorsogluteal_needs_a_reason_and_is_then_acknowledged() -> None:
@@ -233,7 +275,7 @@ def test_hold_bands_refuse_without_a_prescriber_decision(count: float) -> None:
 
 
 def test_a_prescriber_decision_made_after_the_count_unlocks_the_hold() -> None:
-    decision = DecisionFacts("platelet_hold", "Give IM, 25G, 10 min", "Dr H Morgan", TODAY)
+    decision = decided("platelet_hold", "Give IM, 25G, 10 min", "Dr H Morgan", TODAY)
     found = check(facts(18, decisions=(decision,)))
     assert found.refusals == ()
     assert codes(found, Severity.ACKNOWLEDGE) == {"platelets_hold_authorised"}
@@ -257,35 +299,135 @@ def test_missing_or_stale_count_after_a_low_one_warns() -> None:
         platelets=assess_platelets((200, TODAY - dt.timedelta(days=200)), True, TODAY, 90, RULES),
     )
     assert codes(check(old), Severity.WARN) == {"platelets_check"}
-    assert codes(check(facts(None))) == {"platelets_none"}
+    # No count at all is a warning too (CLINICAL_RULES section 3), not a quiet note.
+    assert codes(check(facts(None)), Severity.WARN) == {"platelets_check"}
+
+
+WARFARIN = PatientFlags(
+    anticoagulant=True, anticoagulant_name="warfarin", anticoagulant_class=AnticoagulantClass.VKA
+)
 
 
 def test_anticoagulated_patients_are_told_to_check_inr() -> None:
-    base = facts(patient=PatientFlags(anticoagulant=True, anticoagulant_name="warfarin"))
+    base = facts(patient=WARFARIN, latest_inr=(2.6, TODAY - dt.timedelta(days=2)))
     (finding,) = check(base).items
     assert finding.code is FindingCode.ANTICOAGULANT_CHECK_INR
     assert finding.severity is Severity.WARN
-    assert "Takes an anticoagulant (warfarin): check the INR" in finding.message
-    assert "above an INR of 3" in finding.message
-    assert "No INR on record." in finding.message
-    within = replace(base, latest_inr=(2.6, TODAY - dt.timedelta(days=2)))
-    assert "Latest INR 2.6 on 22/11/2026." in check(within).items[0].message
-    assert check(within).refusals == ()
+    assert "Takes a vitamin K antagonist (warfarin): check the INR" in finding.message
+    assert "above an INR of 3 (the clinic's ceiling)" in finding.message
+    assert "Latest INR 2.6 on 22/11/2026." in finding.message
+
+
+@pytest.mark.parametrize(
+    ("age_days", "held"), [(0, False), (7, False), (8, True), (40, True)], ids=str
+)
+def test_an_inr_older_than_the_clinic_limit_counts_as_missing(age_days: int, held: bool) -> None:
+    base = facts(patient=WARFARIN, latest_inr=(2.4, TODAY - dt.timedelta(days=age_days)))
+    found = check(base)
+    assert (codes(found, Severity.REFUSE) == {"inr_missing"}) is held
+    if held:
+        assert f"is {age_days} days old, older than the clinic's limit of 7 days" in (
+            found.refusals[0].message
+        )
+    # The limit is the clinic's: 60 days makes a 40-day-old INR recent again.
+    assert codes(check(replace(base, inr_max_age_days=60)), Severity.REFUSE) == set()
+
+
+def test_no_inr_at_all_holds_until_a_prescriber_decides() -> None:
+    base = facts(patient=WARFARIN)
+    found = check(base)
+    assert codes(found, Severity.REFUSE) == {"inr_missing"}
+    assert "No INR from the last 7 days on record: it counts as missing." in (
+        found.refusals[0].message
+    )
+    decision = decided("inr", "Give IM, INR due next week", "Dr A", TODAY)
+    allowed = check(replace(base, decisions=(decision,)))
+    assert codes(allowed, Severity.ACKNOWLEDGE) == {"inr_missing_authorised"}
+
+
+def test_a_clinic_may_make_a_missing_inr_an_acknowledgement() -> None:
+    wording = RULES.anticoagulant
+    softer = replace(wording, vka=replace(wording.vka, when_inr_missing="acknowledge"))
+    found = check(facts(patient=WARFARIN, anticoagulant_wording=softer))
+    assert found.refusals == ()
+    assert codes(found, Severity.ACKNOWLEDGE) == {"inr_missing"}
 
 
 def test_an_inr_above_the_ceiling_refuses_until_a_prescriber_decides() -> None:
-    base = facts(
-        patient=PatientFlags(anticoagulant=True, anticoagulant_name="warfarin"),
-        latest_inr=(3.4, TODAY - dt.timedelta(days=1)),
-    )
+    base = facts(patient=WARFARIN, latest_inr=(3.4, TODAY - dt.timedelta(days=1)))
     found = check(base)
     assert codes(found, Severity.REFUSE) == {"inr_above_ceiling"}
-    assert "INR 3.4 on 23/11/2026 is above the clinic's ceiling of 3" in found.refusals[0].message
-    decision = DecisionFacts("inr", "Give, apply pressure 10 min", "Dr A", TODAY)
+    assert "INR 3.4 on 23/11/2026 is above the clinic's ceiling (3)" in found.refusals[0].message
+    decision = decided("inr", "Give, apply pressure 10 min", "Dr A", TODAY)
     allowed = check(replace(base, decisions=(decision,)))
     assert codes(allowed, Severity.ACKNOWLEDGE) == {"inr_above_ceiling_authorised"}
     no_ceiling = check(replace(base, inr_ceiling=0))
     assert no_ceiling.refusals == ()
+
+
+@pytest.mark.parametrize(
+    ("inr", "target_high", "refused"),
+    [(3.4, 3.5, False), (3.5, 3.5, False), (3.6, 3.5, True), (2.6, 2.5, True), (2.5, 2.5, False)],
+)
+def test_the_patients_target_high_is_their_ceiling(
+    inr: float, target_high: float, refused: bool
+) -> None:
+    flags = replace(WARFARIN, inr_target_low=target_high - 1, inr_target_high=target_high)
+    found = check(facts(patient=flags, latest_inr=(inr, YESTERDAY)))
+    assert (codes(found, Severity.REFUSE) == {"inr_above_ceiling"}) is refused
+    if refused:
+        assert f"above the patient's target range ({target_high - 1:g}-{target_high:g})" in (
+            found.refusals[0].message
+        )
+
+
+@pytest.mark.parametrize(
+    ("kind", "drug", "said"),
+    [
+        (AnticoagulantClass.DOAC, "apixaban", "Takes a DOAC (apixaban): the INR does not measure"),
+        (AnticoagulantClass.HEPARIN, "enoxaparin", "Takes a heparin (enoxaparin): the INR does"),
+    ],
+)
+def test_a_doac_or_heparin_gets_its_timing_note_and_no_inr_check(
+    kind: AnticoagulantClass, drug: str, said: str
+) -> None:
+    flags = PatientFlags(anticoagulant=True, anticoagulant_name=drug, anticoagulant_class=kind)
+    # An INR far above any ceiling says nothing about a DOAC or a heparin.
+    found = check(facts(patient=flags, latest_inr=(6.0, YESTERDAY)))
+    (finding,) = found.items
+    assert finding.code is FindingCode.ANTICOAGULANT_TIMING
+    assert finding.severity is Severity.WARN
+    assert said in finding.message
+    assert "firm pressure for at least 5 minutes" in finding.message
+    assert "before the next" in finding.message
+    assert found.refusals == ()
+
+
+def test_an_anticoagulant_of_unknown_class_is_treated_as_a_vka() -> None:
+    flags = PatientFlags(anticoagulant=True, anticoagulant_name="warfarin")
+    found = check(facts(patient=flags, latest_inr=(3.6, YESTERDAY)))
+    assert codes(found, Severity.REFUSE) == {"inr_above_ceiling"}
+    assert "anticoagulant_class_unknown" in codes(found, Severity.WARN)
+
+
+@pytest.mark.parametrize(
+    ("count", "kind", "minutes"),
+    [
+        (200, None, None),
+        (200, AnticoagulantClass.DOAC, 5),
+        (38, AnticoagulantClass.VKA, 10),  # the platelet band asks for more
+        (38, None, 10),
+    ],
+)
+def test_the_pressure_default_follows_the_strongest_need(
+    count: float, kind: AnticoagulantClass | None, minutes: int | None
+) -> None:
+    flags = (
+        PatientFlags(anticoagulant=True, anticoagulant_name="x", anticoagulant_class=kind)
+        if kind
+        else PatientFlags()
+    )
+    assert default_pressure_minutes(facts(count, patient=flags)) == minutes
 
 
 def test_a_second_dose_the_same_day_is_refused() -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clinic_app.domain.codes import ContactPreference
+from clinic_app.domain.codes import AnticoagulantClass, ContactPreference
 from clinic_app.domain.patient_details import PatientDetails, validate
 
 TODAY = dt.date(2026, 11, 21)
@@ -42,7 +43,58 @@ def test_contact_preference_needs_the_matching_detail() -> None:
 def test_anticoagulant_flag_needs_the_drug_named() -> None:
     errors = validate(replace(GOOD, anticoagulant=True), TODAY)
     assert "anticoagulant_name" in errors
-    assert validate(replace(GOOD, anticoagulant=True, anticoagulant_name="warfarin"), TODAY) == {}
+    named = replace(GOOD, anticoagulant=True, anticoagulant_name="warfarin")
+    assert validate(replace(named, anticoagulant_class=AnticoagulantClass.VKA), TODAY) == {}
+
+
+def test_anticoagulant_flag_needs_the_class() -> None:
+    named = replace(GOOD, anticoagulant=True, anticoagulant_name="apixaban")
+    assert validate(named, TODAY) == {
+        "anticoagulant_class": "choose the kind: vitamin K antagonist (warfarin), DOAC or heparin"
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "low", "high", "problems"),
+    [
+        (AnticoagulantClass.VKA, 2.0, 3.0, {}),
+        (AnticoagulantClass.VKA, 2.5, 3.5, {}),
+        (AnticoagulantClass.VKA, 1.5, 4.5, {}),
+        (AnticoagulantClass.VKA, None, None, {}),  # optional: the clinic ceiling applies
+        (AnticoagulantClass.VKA, 1.4, 3.0, {"inr_target_low": "must be between 1.5 and 4.5"}),
+        (AnticoagulantClass.VKA, 2.0, 30.0, {"inr_target_high": "must be between 1.5 and 4.5"}),
+        (AnticoagulantClass.VKA, 3.0, 3.0, {"inr_target_high": "must be above the lower end"}),
+        (AnticoagulantClass.VKA, 3.0, 2.0, {"inr_target_high": "must be above the lower end"}),
+        (AnticoagulantClass.VKA, 2.0, None, {"inr_target_high": "is needed too"}),
+        (AnticoagulantClass.DOAC, 2.0, 3.0, {"inr_target_low": "vitamin K antagonist only"}),
+    ],
+)
+def test_an_inr_target_range_is_plausible_and_for_a_vka_only(
+    kind: AnticoagulantClass, low: float | None, high: float | None, problems: dict[str, str]
+) -> None:
+    details = replace(
+        GOOD,
+        anticoagulant=True,
+        anticoagulant_name="warfarin",
+        anticoagulant_class=kind,
+        inr_target_low=low,
+        inr_target_high=high,
+    )
+    errors = validate(details, TODAY)
+    assert set(errors) == set(problems)
+    for name, text in problems.items():
+        assert text in errors[name]
+
+
+def test_not_anticoagulated_keeps_no_class_or_range() -> None:
+    details = replace(
+        GOOD, anticoagulant_class=AnticoagulantClass.VKA, inr_target_low=2.0, inr_target_high=3.0
+    ).normalised()
+    assert (details.anticoagulant_class, details.inr_target_low, details.inr_target_high) == (
+        None,
+        None,
+        None,
+    )
 
 
 def test_normalised_details_are_what_gets_stored() -> None:

@@ -41,12 +41,14 @@ def rules() -> PlateletRules:
 @pytest.mark.parametrize(
     ("count", "band"),
     [
-        (51, "standard"),
         (400, "standard"),
-        (50, "small-needle"),
+        (51, "standard"),
+        (50.1, "standard"),
+        (50, "small-needle"),  # seed 002: "25-50 (25 and 50 included)"
         (26, "small-needle"),
         (25.5, "small-needle"),
-        (25, "hold"),
+        (25, "small-needle"),
+        (24.9, "hold"),
         (10, "hold"),
         (9.9, "transfusion"),
         (0, "transfusion"),
@@ -55,7 +57,19 @@ def rules() -> PlateletRules:
 def test_shipped_bands_follow_clinical_rules_section_3(
     rules: PlateletRules, count: float, band: str
 ) -> None:
-    assert rules.band_for(count).id == band
+    found = rules.band_for(count)
+    assert found.id == band
+    assert found.contains(count)  # inside both the edges the file states
+
+
+def test_the_file_states_both_edges_of_every_band(rules: PlateletRules) -> None:
+    edges = [(b.id, b.lower, b.inclusive, b.upper, b.upper_inclusive) for b in rules.bands]
+    assert edges == [
+        ("standard", 50, False, None, False),
+        ("small-needle", 25, True, 50, True),
+        ("hold", 10, True, 25, False),
+        ("transfusion", 0, True, 10, False),
+    ]
 
 
 def test_bands_carry_the_seed_wording_and_prefills(rules: PlateletRules) -> None:
@@ -69,6 +83,7 @@ def test_bands_carry_the_seed_wording_and_prefills(rules: PlateletRules) -> None
     assert hold.hold and hold.severity == "hold"
     assert "prescriber" in " ".join(hold.instructions)
     assert "off-licence" in " ".join(hold.instructions)
+    assert "oral cyanocobalamin 1000-2000 micrograms daily" in " ".join(hold.instructions)
     assert "transfusion" in " ".join(rules.band_for(5).instructions)
     assert [rules.range_text(band) for band in rules.bands] == [
         "over 50",
@@ -102,28 +117,33 @@ def test_stale_count_after_a_low_one_is_warned(rules: PlateletRules) -> None:
     assert assess_platelets((180, taken), False, TODAY, 90, rules).warnings == ()
 
 
-def test_missing_count_after_a_low_one_is_warned_otherwise_noted(rules: PlateletRules) -> None:
+def test_no_count_on_record_is_a_warning(rules: PlateletRules) -> None:
     missing = assess_platelets(None, True, TODAY, 90, rules)
     assert missing.band is None
     assert missing.warnings and "No platelet count on record" in missing.warnings[0]
     never = assess_platelets(None, False, TODAY, 90, rules)
-    assert never.warnings == ()
-    assert never.note == "No platelet count on record."
-    assert never.severity == "info"
-
-
-def test_a_clinic_can_warn_for_every_patient_without_a_count() -> None:
-    data = shipped()
-    data["stale"]["warn_when_never_counted"] = True
-    rules = parse_platelet_rules(data, "platelets.toml")
-    assert assess_platelets(None, False, TODAY, 90, rules).warnings == (
-        "No platelet count on record.",
+    assert never.warnings == (
+        "No platelet count on record: check platelets (enter the latest count if there is one).",
     )
+    assert never.severity == "warn"
+
+
+def test_missing_count_after_a_low_one_is_warned_otherwise_noted() -> None:
+    """With ``warn_when_never_counted = false`` (a clinic's choice), only a patient once
+    low is warned; as shipped every patient without a count is (test above)."""
+    data = shipped()
+    data["stale"]["warn_when_never_counted"] = False
+    rules = parse_platelet_rules(data, "platelets.toml")
+    assert assess_platelets(None, True, TODAY, 90, rules).warnings
+    never = assess_platelets(None, False, TODAY, 90, rules)
+    assert never.warnings == ()
+    assert never.severity == "info"
 
 
 def test_a_clinic_can_move_a_threshold() -> None:
     data = shipped()
-    data["bands"][1]["above"] = 30
+    data["bands"][1]["at_least"] = 30
+    data["bands"][2]["below"] = 30
     rules = parse_platelet_rules(data, "platelets.toml")
     assert rules.band_for(28).id == "hold"
     assert rules.range_text(rules.bands[1]) == "30-50"
@@ -137,6 +157,7 @@ def test_every_count_has_exactly_one_band(count: float) -> None:
     assert band.contains_from_below(count)
     if index:
         assert not rules.bands[index - 1].contains_from_below(count)
+    assert [b.id for b in rules.bands if b.contains(count)] == [band.id]
 
 
 def _broken(change: Any) -> ThresholdError:
@@ -150,12 +171,31 @@ def _broken(change: Any) -> ThresholdError:
 @pytest.mark.parametrize(
     ("change", "field", "problem"),
     [
-        (lambda d: d["bands"][1].update(above=75), "bands[1].above", "must be below the band"),
+        (lambda d: d["bands"][1].update(at_least=75), "bands[1].at_least", "must be below the"),
         (lambda d: d["bands"][1].update(abvoe=25), "bands[1].abvoe", "is not a known field"),
+        (lambda d: d["bands"][1].update(up_to=45), "bands[1].up_to", "must be 50 to meet"),
+        (lambda d: d["bands"][1].pop("up_to"), "bands[1].up_to", "give 'up_to = 50'"),
+        (lambda d: d["bands"][2].update(up_to=25), "bands[2].below", "give 'below = 25'"),
+        (lambda d: d["bands"][0].update(up_to=2000), "bands[0].up_to", "no upper edge"),
+        (
+            lambda d: d["anticoagulant"]["vka"].pop("stale_inr"),
+            "anticoagulant.vka.stale_inr",
+            "is missing",
+        ),
+        (
+            lambda d: d["anticoagulant"]["vka"].update(when_inr_missing="warn"),
+            "anticoagulant.vka.when_inr_missing",
+            "must be one of hold, acknowledge",
+        ),
+        (
+            lambda d: d["anticoagulant"]["doac"].update(check="{dose}"),
+            "anticoagulant.doac.check",
+            "bad placeholder",
+        ),
         (lambda d: d["bands"][0].pop("title"), "bands[0].title", "is missing"),
         (lambda d: d["bands"][2].update(hold=True, severity="warn"), "bands[2].severity", "hold"),
         (lambda d: d["bands"][3].update(at_least=5), "bands[3].at_least", "at_least = 0"),
-        (lambda d: d["bands"][1].update(at_least=25), "bands[1].above", "exactly one"),
+        (lambda d: d["bands"][1].update(above=25), "bands[1].above", "exactly one"),
         (lambda d: d["bands"][1].update(needle_gauge=250), "bands[1].needle_gauge", "between"),
         (lambda d: d["bands"][0].update(above="fifty"), "bands[0].above", "must be a number"),
         (lambda d: d["bands"][0].update(instructions=[]), "bands[0].instructions", "at least one"),
@@ -184,8 +224,9 @@ def test_a_file_that_is_not_toml_is_refused_with_its_name(tmp_path: Path) -> Non
 
 def test_the_shipped_file_loads_through_importlib_resources(tmp_path: Path) -> None:
     rules = platelet_rules()
-    assert rules.version == "2026.1"
+    assert rules.version == "2026.2"
     assert len(rules.bands) == 4
-    assert rules.anticoagulant.ceiling.format(ceiling="3") == (
-        "Do not give IM above an INR of 3 without a prescriber decision."
+    assert rules.anticoagulant.vka.ceiling.format(ceiling="3", whose="the clinic's ceiling") == (
+        "Do not give IM above an INR of 3 (the clinic's ceiling) without a prescriber decision."
     )
+    assert rules.anticoagulant.vka.when_inr_missing == "hold"

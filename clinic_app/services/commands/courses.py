@@ -33,6 +33,7 @@ from clinic_app.persistence.models import (
     Administration,
     Course,
     Patient,
+    Prescriber,
     Product,
     SafetyAcknowledgement,
 )
@@ -81,7 +82,7 @@ def start_course(
     protocol_id: str,
     start_date: dt.date | None,
     *,
-    prescriber_name: str,
+    prescriber_id: int | None,
     product_id: int | None = None,
     acknowledged: Collection[str] = frozenset(),
     today: dt.date | None = None,
@@ -96,22 +97,20 @@ def start_course(
     today = today or dt.date.today()
     library = library or load_protocol_library()
     protocol = library.get(protocol_id)
-    prescriber = " ".join(prescriber_name.split())
     errors: dict[str, str] = {}
     if protocol is None:
         errors["protocol_id"] = f"{protocol_id!r} is not one of the clinic's templates"
-    if not prescriber:
-        errors["prescriber_name"] = "is required: who prescribed this course"
-    elif len(prescriber) > 120:
-        errors["prescriber_name"] = "is too long (at most 120 characters)"
+    session = work.session
+    prescriber, problem = _prescriber(session, prescriber_id)
+    if problem:
+        errors["prescriber_id"] = problem
     if start_date is None:
         errors["start_date"] = "is required (DD/MM/YYYY)"
     elif start_date > today + dt.timedelta(days=366):
         errors["start_date"] = "is more than a year ahead: check the year"
     if errors:
         raise ValidationFailed(errors)
-    assert protocol is not None and start_date is not None
-    session = work.session
+    assert protocol is not None and start_date is not None and prescriber is not None
     # Locking the patient row makes two workstations starting a course for the
     # same patient take turns, so the "one active course" check cannot be raced.
     patient = session.get(Patient, patient_id, with_for_update=True)
@@ -148,7 +147,8 @@ def start_course(
         protocol_snapshot=protocol_to_json(protocol),
         product_id=product_id,
         start_date=start_date,
-        prescriber_name=prescriber,
+        prescriber_id=prescriber.id,
+        prescriber_name=prescriber.name,
         interval_factor=1.0,
         status=CourseStatus.ACTIVE,
         created_by=actor.user_id,
@@ -173,12 +173,30 @@ def start_course(
             "protocol": protocol.id,
             "protocol_version": protocol.version,
             "start_date": start_date,
-            "prescriber": prescriber,
+            "prescriber_id": prescriber.id,
+            "prescriber": prescriber.name,
             "acknowledged": [warning.code for warning in warnings],
         },
     )
     sync_course_plan(session, course.id, today=today)
     return _summaries(session, [course])[0]
+
+
+def _prescriber(
+    session: Session, prescriber_id: int | None
+) -> tuple[Prescriber | None, str | None]:
+    """The course's prescriber from the clinic's list, or why it cannot be them."""
+    if prescriber_id is None:
+        return None, "choose who prescribed this course from the clinic's list"
+    prescriber = session.get(Prescriber, prescriber_id)
+    if prescriber is None:
+        return None, "is not on the clinic's list of prescribers"
+    if not prescriber.active:
+        return None, (
+            f"{prescriber.name} is no longer an active prescriber on the clinic's list: "
+            "ask the practice manager"
+        )
+    return prescriber, None
 
 
 @command(Action.SET_INTERVAL_FACTOR, Change.COURSES, Change.BOOKINGS)

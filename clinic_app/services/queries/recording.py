@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clinic_app.domain.administration_checks import (
+    DECISION_DEFAULT_DAYS,
     ONCE_PER_COURSE,
     CheckFacts,
     Choice,
@@ -68,6 +69,7 @@ from clinic_app.persistence.store.settings_store import clinic_calendar, read_se
 from clinic_app.persistence.unit_of_work import UnitOfWork
 from clinic_app.services.library.thresholds import platelet_rules
 from clinic_app.services.planning.course_plans import LIVE_OR_GIVEN, current_plan
+from clinic_app.services.queries.prescribers import PrescriberSummary, active_prescribers
 from clinic_app.services.queries.stock import product_summary
 
 _DOSE_PHASES = (Phase.LOADING, Phase.MAINTENANCE)
@@ -196,6 +198,8 @@ class AdministrationContext:
     facts: CheckFacts
     #: The findings for the preselected lot, the first allowed route and the suggestion.
     findings: tuple[Finding, ...]
+    #: Active prescribers on the clinic's list: who a decision taken here can name.
+    prescribers: tuple[PrescriberSummary, ...] = ()
 
     def lot(self, lot_id: int | None) -> LotOption | None:
         return next((option for option in self.lots if option.facts.lot_id == lot_id), None)
@@ -261,6 +265,14 @@ class DecisionRecord:
     prescriber_name: str
     decided_on: dt.date
     valid_until: dt.date | None
+    prescriber_id: int | None = None
+    by_prescriber: bool = False
+    recorded_by: str = ""
+
+    @property
+    def in_force_until(self) -> dt.date:
+        """The end date, or the default lapse when none was given."""
+        return self.valid_until or self.decided_on + dt.timedelta(days=DECISION_DEFAULT_DAYS)
 
 
 # -- public: reading ----------------------------------------------------------------------
@@ -299,6 +311,7 @@ def prepare_administration(
             decisions=facts.decisions,
             facts=facts,
             findings=findings.items,
+            prescribers=active_prescribers(session),
         )
 
 
@@ -562,6 +575,7 @@ def _facts(
         expiry_warning_days=settings.expiry_warning_days,
         inr_ceiling=settings.inr_ceiling,
         overdue_review=target.overdue_review,
+        inr_max_age_days=settings.inr_max_age_days,
     )
 
 
@@ -601,8 +615,9 @@ def _latest(session: Session, patient_id: int, test: LabTest) -> tuple[float, dt
 def _decisions(
     session: Session, patient_id: int, course_id: int | None
 ) -> tuple[DecisionFacts, ...]:
-    rows = session.scalars(
-        select(PrescriberDecision)
+    rows = session.execute(
+        select(PrescriberDecision, User.display_name)
+        .outerjoin(User, User.id == PrescriberDecision.recorded_by)
         .where(PrescriberDecision.patient_id == patient_id)
         .order_by(PrescriberDecision.decided_on.desc(), PrescriberDecision.id.desc())
     )
@@ -614,9 +629,31 @@ def _decisions(
             decided_on=row.decided_on,
             valid_until=row.valid_until,
             course_id=row.course_id,
+            prescriber_id=row.prescriber_id,
+            by_prescriber=row.by_prescriber,
+            recorded_by=recorder or "",
         )
-        for row in rows
+        for row, recorder in rows
         if row.course_id is None or row.course_id == course_id
+    )
+
+
+def decision_record(session: Session, row: PrescriberDecision) -> DecisionRecord:
+    recorder = ""
+    if row.recorded_by is not None:
+        recorder = session.scalar(select(User.display_name).where(User.id == row.recorded_by)) or ""
+    return DecisionRecord(
+        id=row.id,
+        patient_id=row.patient_id,
+        course_id=row.course_id,
+        topic=row.topic,
+        decision=row.decision,
+        prescriber_name=row.prescriber_name,
+        decided_on=row.decided_on,
+        valid_until=row.valid_until,
+        prescriber_id=row.prescriber_id,
+        by_prescriber=row.by_prescriber,
+        recorded_by=recorder,
     )
 
 
@@ -669,6 +706,9 @@ def _flags(patient: Patient) -> PatientFlags:
         on_folic_acid=patient.on_folic_acid,
         anticoagulant=patient.anticoagulant,
         anticoagulant_name=patient.anticoagulant_name,
+        anticoagulant_class=patient.anticoagulant_class,
+        inr_target_low=patient.inr_target_low,
+        inr_target_high=patient.inr_target_high,
     )
 
 
