@@ -23,6 +23,7 @@ class Action(StrEnum):
     START_COURSE = "course.start"
     SET_INTERVAL_FACTOR = "course.set_interval_factor"
     END_LOADING = "course.end_loading"
+    HOLD_REVIEW = "course.review_held"
     END_COURSE = "course.end"
     # booking
     BOOK_COURSE = "appointment.book_course"
@@ -73,6 +74,7 @@ _LABELS: dict[Action, str] = {
     Action.START_COURSE: "start a course",
     Action.SET_INTERVAL_FACTOR: "change a course's frequency",
     Action.END_LOADING: "end a course's loading phase",
+    Action.HOLD_REVIEW: "record a clinician review (continue loading)",
     Action.END_COURSE: "end a course",
     Action.BOOK_COURSE: "book a course",
     Action.BOOK_APPOINTMENT: "book an appointment",
@@ -124,6 +126,7 @@ ALLOWED: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.START_COURSE: _COURSES,
         Action.SET_INTERVAL_FACTOR: _COURSES,
         Action.END_LOADING: _COURSES,
+        Action.HOLD_REVIEW: _COURSES,
         Action.END_COURSE: _COURSES,
         Action.BOOK_COURSE: _FRONT_DESK,
         Action.BOOK_APPOINTMENT: _FRONT_DESK,

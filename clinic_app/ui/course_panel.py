@@ -51,6 +51,7 @@ from clinic_app.services.queries.patients import PatientRecord, get_patient
 from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, FrequencyDialog
 from clinic_app.ui.dose_error_dialog import DoseErrorDialog
 from clinic_app.ui.ops import Bound, Ops
+from clinic_app.ui.review_dialog import ReviewHeldDialog
 from clinic_app.ui.start_course_dialog import StartCourseDialog
 from clinic_app.ui.timeline_model import DETAILS, TimelineModel
 
@@ -149,6 +150,12 @@ class CoursePanel(QWidget):
             "Mark the selected given dose as recorded by mistake (kept, never deleted)"
         )
         self.in_error_button.clicked.connect(self.open_in_error_dialog)
+        self.review_button = QPushButton("Review held…")
+        self.review_button.setObjectName("reviewHeldButton")
+        self.review_button.setToolTip(
+            "Record that a clinician reviewed the selected review and loading continues"
+        )
+        self.review_button.clicked.connect(self.open_review_dialog)
         self.start_button.clicked.connect(self.open_start_dialog)
         self.frequency_button.clicked.connect(self.open_frequency_dialog)
         self.end_loading_button.clicked.connect(self.open_end_loading_dialog)
@@ -295,6 +302,14 @@ class CoursePanel(QWidget):
         dialog.saved.connect(lambda _record: self._saved(self.current_course))
         return self._open(dialog)
 
+    def open_review_dialog(self) -> ReviewHeldDialog | None:
+        entry = self.selected_entry()
+        if entry is None or not _reviewable(entry, self._today()):
+            return None
+        dialog = ReviewHeldDialog(entry, self._patient_name, self._ops, parent=self)
+        dialog.saved.connect(lambda _id: self._saved(self.current_course))
+        return self._open(dialog)
+
     # -- internals ----------------------------------------------------------------------
     def _build_layout(self) -> None:
         top = QHBoxLayout()
@@ -306,6 +321,7 @@ class CoursePanel(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.frequency_button)
+        buttons.addWidget(self.review_button)
         buttons.addWidget(self.end_loading_button)
         buttons.addStretch(1)
         buttons.addWidget(self.in_error_button)
@@ -439,6 +455,11 @@ class CoursePanel(QWidget):
             and entry is not None
             and entry.administration_id is not None
         )
+        self.review_button.setEnabled(
+            allowed(self._actor.role, Action.HOLD_REVIEW)
+            and entry is not None
+            and _reviewable(entry, self._today())
+        )
         tip = "" if clinical else _NOT_CLINICAL
         for button in (
             self.start_button,
@@ -453,6 +474,11 @@ class CoursePanel(QWidget):
     def _set_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.setVisible(bool(text))
+
+
+def _reviewable(entry: TimelineEntry, today: dt.date) -> bool:
+    """A review due now or overdue (a future one is held when its day comes)."""
+    return entry.kind in (EntryKind.REVIEW, EntryKind.OVERDUE_REVIEW) and entry.earliest <= today
 
 
 def _picker_text(course: CourseSummary) -> str:

@@ -31,6 +31,7 @@ from clinic_app.services.commands.courses import (
     start_course,
 )
 from clinic_app.services.commands.prescribers import deactivate_prescriber
+from clinic_app.services.commands.reviews import hold_review
 from clinic_app.services.commands.settings import change_settings
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.planning.course_plans import sync_course_plan
@@ -455,13 +456,17 @@ def test_a_review_passed_without_a_decision_is_overdue_on_the_timeline_and_when_
     warning = next(f for f in context.findings if f.code is FindingCode.REVIEW_OVERDUE)
     assert "19/03/2026" in warning.message and not warning.blocks
 
-    # A decision recorded at the review (its row held) clears it; nothing rolls on.
-    with uow.write() as session:
-        held = session.get(Appointment, overdue[0].appointment_id)
-        assert held is not None
-        held.status = AppointmentStatus.FULFILLED
-        sync_course_plan(session, course.id, today=later)
+    # The clinician's decision at the review (continue loading) clears it; nothing rolls on.
+    with pytest.raises(ValidationFailed) as refused:
+        hold_review(uow, actor, overdue[0].appointment_id, "  ", today=later)
+    assert "note" in refused.value.errors
+    hold_review(uow, actor, overdue[0].appointment_id, "Still improving", today=later)
     timeline = course_timeline(uow, course.id, today=later)
     assert not [e for e in timeline.entries if e.kind is EntryKind.OVERDUE_REVIEW]
+    held = next(e for e in timeline.entries if e.appointment_id == overdue[0].appointment_id)
+    assert held.status_label == "Review held"
+    assert "continue loading (Still improving)" in held.detail
+    with pytest.raises(Conflict, match="already been recorded"):
+        hold_review(uow, actor, overdue[0].appointment_id, "again", today=later)
     context = prepare_administration(uow, None, patient, today=later)
     assert FindingCode.REVIEW_OVERDUE not in {f.code for f in context.findings}

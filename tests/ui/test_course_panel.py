@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from clinic_app.ui.course_dialogs import EndCourseDialog, EndLoadingDialog, Freq
 from clinic_app.ui.course_panel import CoursePanel
 from clinic_app.ui.dose_error_dialog import DoseErrorDialog
 from clinic_app.ui.ops import Ops
+from clinic_app.ui.review_dialog import ReviewHeldDialog
 from clinic_app.ui.start_course_dialog import StartCourseDialog
 from clinic_app.ui.timeline_model import KIND_ROLE, STATUS, TimelineModel
 from tests.builders import (
@@ -347,3 +348,40 @@ def test_the_clinics_default_template_is_preselected(
     qtbot.waitUntil(lambda: dialog.selected_protocol() is not None)
     selected = dialog.selected_protocol()
     assert selected is not None and selected.id == "hydroxo-standard"
+
+
+def test_an_overdue_review_is_held_from_the_timeline_and_loading_continues(
+    qtbot: QtBot, clinic: UnitOfWork, actor: Actor, roster_of_five: list[int]
+) -> None:
+    patient = roster_of_five[0]
+    begun = TODAY - dt.timedelta(days=24)
+    start_course(
+        clinic,
+        actor,
+        patient,
+        "hydroxo-neuro",
+        begun,
+        prescriber_id=the_prescriber(clinic),
+        today=begun,
+    )
+    panel = _panel(qtbot, clinic, actor, patient)
+    kinds = [panel.model.entry(row).kind for row in range(panel.model.rowCount())]
+    overdue = kinds.index(EntryKind.OVERDUE_REVIEW)
+    assert not panel.review_button.isEnabled()
+    panel.table.selectRow(overdue)
+    assert panel.review_button.isEnabled()
+
+    _click(qtbot, panel.review_button)
+    dialog = panel.active_dialog
+    assert (
+        isinstance(dialog, ReviewHeldDialog)
+        and "End loading" in dialog.findChildren(QLabel)[0].text()
+    )
+    qtbot.keyClicks(dialog.note, "Tingling improving: continue")
+    with qtbot.waitSignal(panel.changed):
+        _click(qtbot, dialog.ok_button)
+
+    entries = [panel.model.entry(row) for row in range(panel.model.rowCount())]
+    assert EntryKind.OVERDUE_REVIEW not in {e.kind for e in entries}
+    assert any(e.status_label == "Review held" for e in entries)
+    assert any(e.kind is EntryKind.REVIEW for e in entries)  # the next one, planned

@@ -340,6 +340,9 @@ def _entry(
             if row.occurred_at is not None:
                 day = row.occurred_at.astimezone().date()
             detail = _given_detail(row)
+        elif phase is Phase.REVIEW:
+            kind, label = EntryKind.DONE, "Review held"
+            detail = row.cancelation_reason  # the decision, as hold_review wrote it
         else:
             kind, label = EntryKind.DONE, "Done"
             detail = _tests_text(row.tests_due)
