@@ -74,7 +74,7 @@ _LABELS: dict[Action, str] = {
     Action.START_COURSE: "start a course",
     Action.SET_INTERVAL_FACTOR: "change a course's frequency",
     Action.END_LOADING: "end a course's loading phase",
-    Action.HOLD_REVIEW: "record a clinician review (continue loading)",
+    Action.HOLD_REVIEW: "record a clinician review that continues loading",
     Action.END_COURSE: "end a course",
     Action.BOOK_COURSE: "book a course",
     Action.BOOK_APPOINTMENT: "book an appointment",

@@ -220,6 +220,17 @@ def validate_not_given(data: NotGivenInput) -> dict[str, str]:
 
 
 MAX_ERROR_REASON = 500
+MAX_REVIEW_NOTE = 1000
+
+
+def validate_review_note(note: str) -> dict[str, str]:
+    """What the clinician found at a review that continues loading: required."""
+    text = " ".join(note.split())
+    if not text:
+        return {"note": "is required: what did the clinician find (e.g. still improving)?"}
+    if len(text) > MAX_REVIEW_NOTE:
+        return {"note": f"is longer than {MAX_REVIEW_NOTE} characters"}
+    return {}
 
 
 def validate_error_reason(reason: str) -> dict[str, str]:

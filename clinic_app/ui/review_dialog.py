@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from clinic_app.domain.date_text import format_date
-from clinic_app.services.commands.reviews import hold_review, validate_review_note
+from clinic_app.domain.recording_rules import validate_review_note
+from clinic_app.services.commands.reviews import hold_review
 from clinic_app.services.queries.courses import TimelineEntry
 from clinic_app.ui.form_dialog import FormDialog
 from clinic_app.ui.ops import Bound, Ops

@@ -17,6 +17,7 @@ from clinic_app.domain.codes import AppointmentStatus, CourseStatus, Phase
 from clinic_app.domain.errors import Conflict, NotFound, UserError
 from clinic_app.domain.field_errors import ValidationFailed
 from clinic_app.domain.permissions import Action
+from clinic_app.domain.recording_rules import validate_review_note
 from clinic_app.persistence.base import utcnow
 from clinic_app.persistence.models import Appointment, Course
 from clinic_app.persistence.store.settings_store import read_settings
@@ -24,16 +25,6 @@ from clinic_app.services.envelope import Work, command
 from clinic_app.services.planning.course_plans import sync_course_plan
 
 _OPEN = (AppointmentStatus.PROPOSED, AppointmentStatus.BOOKED, AppointmentStatus.ARRIVED)
-MAX_NOTE = 1000
-
-
-def validate_review_note(note: str) -> dict[str, str]:
-    text = " ".join(note.split())
-    if not text:
-        return {"note": "is required: what did the clinician find (e.g. still improving)?"}
-    if len(text) > MAX_NOTE:
-        return {"note": f"is longer than {MAX_NOTE} characters"}
-    return {}
 
 
 @command(Action.HOLD_REVIEW, Change.COURSES, Change.BOOKINGS)
