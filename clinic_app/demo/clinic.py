@@ -873,7 +873,7 @@ class _Builder:
                         "test": LabTest.INR,
                         "value": round(rng.uniform(1.8, 3.6), 1),
                         "unit": "",
-                        "taken_on": self.today - dt.timedelta(days=rng.randrange(1, 40)),
+                        "taken_on": self.today - dt.timedelta(days=_inr_age(rng.randrange(1, 40))),
                         "note": "",
                         "recorded_at": utcnow(),
                     }
@@ -1003,3 +1003,10 @@ def _next_open(calendar: ClinicCalendar, day: dt.date) -> dt.date:
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 0), tzinfo=dt.UTC)
+
+
+def _inr_age(draw: int) -> int:
+    """Most warfarin patients bring an INR from the past week (the clinic's limit); about
+    one in five brings an older one, which the recording dialog holds for a prescriber.
+    One draw either way, so every later draw of the demo stays the same."""
+    return draw % 7 if draw <= 31 else draw
