@@ -10,7 +10,10 @@ The optional size is the window's (default 1360x820, a 1400x900 screen less the
 desktop's edges) and the folder is where the shots go (default docs/).
 
 Each shot drives the window the way a receptionist would (search, select, edit) and
-saves the whole window to docs/.
+saves the whole window to docs/. The demo holds one count per patient, so the first run
+enters, through the services as a nurse would, a short platelet history for one patient
+(with a mistyped count corrected), a normal count and an INR of 3.8 from yesterday for a
+warfarin patient, and a normal count for an apixaban patient.
 """
 
 from __future__ import annotations
@@ -18,23 +21,34 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from sqlalchemy import func, select
 
 from clinic_app.app import stylesheet
 from clinic_app.clinic_db import open_clinic_database
-from clinic_app.domain.codes import AppointmentStatus, LabResultStatus, LabTest, Role
-from clinic_app.persistence.models import Appointment, Course, LabResult, Slot
+from clinic_app.domain.actor import Actor
+from clinic_app.domain.codes import (
+    AppointmentStatus,
+    CourseStatus,
+    LabResultStatus,
+    LabTest,
+    PatientStatus,
+    Role,
+)
+from clinic_app.persistence.models import Appointment, Course, LabResult, Patient, Slot
 from clinic_app.persistence.unit_of_work import UnitOfWork
+from clinic_app.services.commands.lab_results import correct_lab_result, record_lab_result
 from clinic_app.services.library.protocols import load_protocol_library
 from clinic_app.services.queries.users import list_active_users
 from clinic_app.settings import load_settings
 from clinic_app.ui.main_window import MainWindow
 from clinic_app.ui.ops import Ops
+from clinic_app.ui.prescribers_dialog import PrescribersDialog
 from clinic_app.ui.record_dose_dialog import RecordDoseDialog, prepare
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -46,7 +60,10 @@ def main() -> None:
     settings = load_settings(database_url=sys.argv[1])
     clinic = open_clinic_database(settings)
     library = load_protocol_library(settings.protocols_dir)
-    nurse = next(u for u in list_active_users(clinic.uow) if u.role is Role.NURSE)
+    staff = list_active_users(clinic.uow)
+    nurse = next(u for u in staff if u.role is Role.NURSE)
+    manager = next(u for u in staff if u.role is Role.MANAGER)
+    scenes = _scenes(clinic.uow, nurse.as_actor())
     window = MainWindow(
         Ops(clinic.uow, nurse.as_actor()),
         library=library,
@@ -99,7 +116,32 @@ def main() -> None:
         dialog.show()
         dialogs.append(dialog)
 
-    dialogs: list[RecordDoseDialog] = []
+    def results() -> None:
+        for dialog in dialogs:
+            dialog.close()
+        dialogs.clear()
+        _open_patient(window, clinic.uow, scenes.trend)
+        window.patient_tabs.setCurrentWidget(window.results_panel)
+        window.results_panel.show_test(LabTest.PLATELETS)
+        window.results_panel.table.selectRow(1)
+
+    def record_for(patient_id: int) -> Callable[[], None]:
+        def show() -> None:
+            prepared = prepare(clinic.uow, patient_id, None, dt.date.today())
+            dialog = RecordDoseDialog(window.ops, patient_id, None, prepared, parent=window)
+            dialog.resize(min(dialog.width(), width), min(dialog.height(), height))
+            dialog.show()
+            dialogs.append(dialog)
+
+        return show
+
+    def prescribers() -> None:
+        dialog = PrescribersDialog(Ops(clinic.uow, manager.as_actor()), parent=window)
+        dialog.resize(min(900, width), min(420, height))
+        dialog.show()
+        dialogs.append(dialog)
+
+    dialogs: list[QWidget] = []
     shots: list[tuple[str, Callable[[], None]]] = [
         ("roster.png", roster),
         ("patient-validation.png", search_and_edit),
@@ -108,6 +150,10 @@ def main() -> None:
         ("stock.png", stock),
         ("sessions.png", sessions),
         ("record-dose.png", record_dose),
+        ("results.png", results),
+        ("record-dose-warfarin.png", record_for(scenes.warfarin)),
+        ("record-dose-apixaban.png", record_for(scenes.apixaban)),
+        ("prescribers.png", prescribers),
     ]
 
     def next_shot() -> None:
@@ -120,6 +166,8 @@ def main() -> None:
         def save() -> None:
             target = dialogs[-1] if dialogs else window
             target.grab().save(str(out / name))
+            if dialogs:
+                dialogs.pop().close()
             next_shot()
 
         QTimer.singleShot(600, save)
@@ -189,6 +237,76 @@ def _patient_with_low_platelets(uow: UnitOfWork) -> int:
         )
     assert found is not None
     return found
+
+
+@dataclass(frozen=True)
+class Scenes:
+    trend: int  # low platelets, with a history and a corrected entry
+    warfarin: int  # normal count, INR 3.8 yesterday: the one verdict refuses
+    apixaban: int  # normal count: the DOAC timing note, no INR
+
+
+def _scenes(uow: UnitOfWork, nurse: Actor) -> Scenes:
+    """The patients the later shots show, given their results on the first run only."""
+    today = dt.date.today()
+    trend = _patient_with_low_platelets(uow)
+    warfarin = _patient_on(uow, "warfarin")
+    apixaban = _patient_on(uow, "apixaban")
+    with uow.read() as session:
+        done = session.scalar(
+            select(LabResult.id).where(
+                LabResult.patient_id == trend, LabResult.source == "Practice phlebotomy"
+            )
+        )
+    if done is not None:
+        return Scenes(trend, warfarin, apixaban)
+    for days_ago, value in ((150, 210), (110, 160), (75, 92), (45, 61)):
+        taken = today - dt.timedelta(days=days_ago)
+        record_lab_result(
+            uow, nurse, trend, "platelets", value, "", taken,
+            source="Practice phlebotomy", today=today,
+        )  # fmt: skip
+    typed = record_lab_result(
+        uow, nurse, trend, "platelets", 4.4, "", today - dt.timedelta(days=3),
+        source="Royal Infirmary lab", today=today,
+    )  # fmt: skip
+    correct_lab_result(
+        uow, nurse, typed.id, 44, "", typed.taken_on, "Decimal point: the report says 44",
+        today=today,
+    )  # fmt: skip
+    for patient in (warfarin, apixaban):
+        taken = today - dt.timedelta(days=3)
+        record_lab_result(uow, nurse, patient, "platelets", 230, "", taken, today=today)
+    taken = today - dt.timedelta(days=1)
+    record_lab_result(uow, nurse, warfarin, "inr", 3.8, "", taken, today=today)
+    return Scenes(trend, warfarin, apixaban)
+
+
+def _patient_on(uow: UnitOfWork, drug: str) -> int:
+    """An active patient on this anticoagulant whose next dose is due today (so the shot
+    shows the anticoagulant's checks, not an early-dose warning); any one otherwise."""
+    today = dt.date.today()
+    with uow.read() as session:
+        query = (
+            select(Patient.id)
+            .join(Course, Course.patient_id == Patient.id)
+            .where(
+                Patient.anticoagulant_name == drug,
+                Patient.status == PatientStatus.ACTIVE,
+                Course.status == CourseStatus.ACTIVE,
+            )
+            .order_by(Patient.id)
+            .limit(1)
+        )
+        due = query.join(Appointment, Appointment.course_id == Course.id).where(
+            Appointment.phase.in_(("loading", "maintenance")),
+            Appointment.status.in_((AppointmentStatus.PROPOSED, AppointmentStatus.BOOKED)),
+            Appointment.window_earliest <= today,
+            Appointment.window_latest >= today,
+        )
+        found = session.scalar(due) or session.scalar(query)
+    assert found is not None, f"the demo has no active patient on {drug}"
+    return int(found)
 
 
 if __name__ == "__main__":

@@ -318,19 +318,25 @@ class CoursePanel(QWidget):
         top.addWidget(self.picker_label)
         top.addWidget(self.course_picker, 1)
         top.addStretch(0)
+        # What acts on the line selected in the timeline sits right under it; what acts
+        # on the whole course below that (one row would not fit a small screen).
+        selected = QHBoxLayout()
+        selected.addWidget(QLabel("Selected line:"))
+        selected.addWidget(self.review_button)
+        selected.addWidget(self.in_error_button)
+        selected.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.start_button)
         buttons.addWidget(self.frequency_button)
-        buttons.addWidget(self.review_button)
         buttons.addWidget(self.end_loading_button)
         buttons.addStretch(1)
-        buttons.addWidget(self.in_error_button)
         buttons.addWidget(self.end_course_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.message)
         layout.addWidget(self.details)
         layout.addWidget(self.table, 1)
+        layout.addLayout(selected)
         layout.addLayout(buttons)
 
     def _open(self, dialog: _D) -> _D:

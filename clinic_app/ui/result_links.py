@@ -26,8 +26,10 @@ def platelet_count_wanted(context: AdministrationContext) -> bool:
 
 
 def inr_wanted(context: AdministrationContext) -> bool:
-    """An INR check applies (the checks say so) and no INR was taken today."""
-    checked = any(finding.field == "inr" for finding in context.findings)
+    """An INR check applies (a vitamin K antagonist, or a class not yet recorded) and no
+    INR was taken today; a DOAC or a heparin is not measured by the INR."""
+    patient = context.facts.patient
+    checked = patient.anticoagulant and patient.inr_checked
     latest = context.latest_inr
     return checked and (latest is None or latest[1] != context.today)
 

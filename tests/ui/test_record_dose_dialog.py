@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QTimeEdit,
     QWidget,
@@ -565,6 +566,7 @@ def test_an_apixaban_patient_gets_the_timing_note_and_no_inr_check(
     assert field(dialog, QSpinBox, "pressureMinutes").value() == 5
     complete(qtbot, dialog)
     assert dialog.record_button.isEnabled()  # no INR is asked for
+    assert dialog.findChild(QPushButton, "enterInrButton") is None  # nor offered
 
 
 def test_a_normal_count_and_nothing_else_says_give_as_usual(qtbot: QtBot, scene: Scene) -> None:
