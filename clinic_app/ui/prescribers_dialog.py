@@ -75,7 +75,7 @@ class PrescribersDialog(QDialog):
         self.setWindowTitle("Prescribers")
         self._ops = ops
         self.model = PrescribersModel()
-        self.table = row_table(self.model, (220, 250, 140, 170))
+        self.table = row_table(self.model, (200, 230, 130, 160))
         self.table.setObjectName("prescribersTable")
         self.message = QLabel("")
         self.message.setObjectName("prescribersMessage")
