@@ -5,7 +5,9 @@ starts one on port 5432): it runs its own cluster in a temporary directory, list
 on 127.0.0.1 on a free port with a private socket directory, tuned for speed
 (no fsync) because the data is thrown away. On Debian the server binaries live in
 ``/usr/lib/postgresql/<version>/bin`` and refuse to run as root, so as root they run
-as the ``postgres`` user through ``runuser``.
+as the ``postgres`` user through ``runuser``. Every program is found by absolute path:
+root reached through a plain ``su`` has a PATH without ``/usr/sbin``, where ``runuser``
+lives.
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-APT_INSTALL = "sudo apt-get install -y --no-install-recommends postgresql"
+_APT = "apt-get update && apt-get install -y --no-install-recommends postgresql"
+#: Both forms: a Debian machine with a root password has no sudo.
+APT_INSTALL = f"sudo sh -c '{_APT}'\n  or, as root:\n    su -c '{_APT}'"
+#: Where system programs live, whatever PATH the shell that started the tests had.
+_SYSTEM_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -35,8 +41,15 @@ def find_bindir() -> Path | None:
     ]
     if candidates:
         return max(candidates, key=lambda p: [int(x) for x in p.parent.name.split(".")])
-    on_path = shutil.which("initdb")
-    return Path(on_path).parent if on_path else None
+    on_path = find_program("initdb")
+    return on_path.parent if on_path else None
+
+
+def find_program(name: str) -> Path | None:
+    """``name`` on PATH or in the usual system folders, as an absolute path."""
+    search = os.pathsep.join([os.environ.get("PATH", ""), *_SYSTEM_DIRS])
+    found = shutil.which(name, path=search)
+    return Path(found).resolve() if found else None
 
 
 def _free_port() -> int:
@@ -173,7 +186,10 @@ class PostgresServer:
     def _run(self, program: str, *args: str) -> None:
         command = [str(self.bindir / program), *args]
         if self._as_postgres:
-            command = ["runuser", "-u", "postgres", "--", *command]
+            runuser = find_program("runuser")
+            if runuser is None:
+                raise RuntimeError("runuser not found (package util-linux): cannot run as postgres")
+            command = [str(runuser), "-u", "postgres", "--", *command]
         result = subprocess.run(
             command,
             cwd=self.root,

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 from typing import Any
+
+from clinic_app.cli.display_check import missing_display
 
 
 def register(subparsers: Any) -> None:
@@ -13,6 +16,10 @@ def register(subparsers: Any) -> None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    problem = missing_display()
+    if problem is not None:
+        print(f"clinic-app: error: {problem}", file=sys.stderr)
+        return 1
     # Start-up allocates hundreds of thousands of long-lived objects (Qt, SQLAlchemy):
     # the cyclic collector is paused until the window is up (app.run resumes it).
     gc.disable()

@@ -28,14 +28,32 @@ ensure_system_packages() {
     done
     ((${#missing[@]} == 0)) && return 0
     if [[ $EUID -ne 0 ]]; then
+        # A Debian machine set up with a root password has no sudo: give both forms.
+        local apt="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
         echo "Missing system packages: ${missing[*]}" >&2
-        echo "Install them, then run this again:" >&2
-        echo "    sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+        echo "Install them (either line), then run this again:" >&2
+        echo "    sudo sh -c '$apt'" >&2
+        echo "    su -c '$apt'" >&2
         exit 1
     fi
     echo "    installing: ${missing[*]}"
     apt-get update -q
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# quiet_pip WHAT ARGS...: run pip with its output in a log; on failure, one line naming
+# pip's last error and the log (a network failure is otherwise 20 lines of pip's own).
+quiet_pip() {
+    local what=$1 log reason
+    shift
+    log=$(mktemp "${TMPDIR:-/tmp}/clinic-app-pip.XXXXXX.log")
+    if "$VENV/bin/python" -m pip "$@" >"$log" 2>&1; then
+        rm -f "$log"
+        return 0
+    fi
+    reason=$(grep -E '^ *ERROR:' "$log" | tail -n 1 | sed -E 's/^ *ERROR: *//')
+    echo "==> FAILED: $what: ${reason:-pip stopped} (pip's output: $log). Check this machine can reach https://pypi.org (or set PIP_INDEX_URL), then run this again." >&2
+    return 1
 }
 
 python_ok() {  # is "$1" a Python >= 3.11?
@@ -62,7 +80,10 @@ ensure_venv() {
         fi
         step "creating $VENV with $("$PYTHON" -V 2>&1)"
         "$PYTHON" -m venv "$VENV"
-        "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+        if ! quiet_pip "upgrading pip" install --disable-pip-version-check --upgrade pip; then
+            rm -rf "$VENV"  # so the next run starts again instead of on a half-made venv
+            exit 1
+        fi
     fi
     sha=$(sha256sum pyproject.toml | cut -d' ' -f1)
     stamp="$VENV/.installed-$2$sha"
@@ -71,7 +92,7 @@ ensure_venv() {
         return 0
     fi
     step "pip install -e '$requirement' (the first time downloads Qt: a few minutes)"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --progress-bar off \
-        -e "$requirement"
+    quiet_pip "installing $requirement" install --disable-pip-version-check --progress-bar off \
+        -e "$requirement" || exit 1
     touch "$stamp"
 }
